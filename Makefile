@@ -1,0 +1,49 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README).
+VENV    ?= .venv
+PYTHON  ?= python3
+BIN     := $(VENV)/bin
+FLASK   := $(BIN)/flask --app app
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test setup db chromium postgres bench clean
+
+$(BIN)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+setup: $(BIN)/.installed
+
+db: setup
+	$(FLASK) init-db
+	@if [ -f instance/first-admin.txt ]; then echo "--- Đăng nhập lần đầu (instance/first-admin.txt):"; cat instance/first-admin.txt; fi
+
+# Web server (gunicorn) and the one scheduler process, side by side; Ctrl-C stops both.
+run: db
+	@echo "Phục vụ tại http://$(HOST):$(PORT)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(FLASK) scheduler & \
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - app:app
+
+# Debian's chromium drives the browser tests (no browser download).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# PostgreSQL at 127.0.0.1:5432 (database `test`) is on every developer and CI machine.
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start && sleep 2; }
+
+test: setup chromium postgres
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,46 @@
+"""Điều phối ứng phó thiên tai: daily damage reporting for Vietnamese provinces."""
+from pathlib import Path
+
+from flask import Flask
+
+from . import config, guard
+from .database import configure_engine, immediate_writes_for_unsafe_requests
+from .extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.from_mapping(config.load(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"  # "strong" logs out phones that change network
+
+    immediate_writes_for_unsafe_requests(app)
+    guard.register(app)
+    _register(app)
+    return app
+
+
+def _register(app: Flask) -> None:
+    from . import admin, cli, deadlines, exports, maps, web
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .reports import bp as reports_bp
+
+    for bp in (auth_bp, reports_bp, api_bp):
+        app.register_blueprint(bp)
+    for feature in (admin, maps, deadlines, exports):
+        feature.register(app)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    cli.register(app)
+    web.register(app)

@@ -1,0 +1,55 @@
+"""Many communes report at once before 14:00: nothing fails, nothing is counted twice."""
+import threading
+import uuid
+
+from sqlalchemy import func, select
+
+from coordination.extensions import db
+from coordination.reports.models import Report, ReportVersion
+
+COMMUNES = ["06040", "06385", "06019", "06046", "06058", "06391", "06415", "05977"]
+
+
+def _in_threads(target, count):
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(i):
+        barrier.wait()
+        results[i] = target(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results
+
+
+def _post(app, token, body):
+    with app.test_client() as client:
+        response = client.post("/api/v1/reports", json=body,
+                               headers={"Authorization": f"Bearer {token}"})
+        return response.status_code, response.get_json()
+
+
+def test_concurrent_writers_all_succeed(app, tokens, matmo):
+    def submit_five(i):
+        return [_post(app, tokens["admin"], {
+            "event": "MATMO-2025", "commune": COMMUNES[i], "date": "2025-10-08",
+            "submission_id": str(uuid.uuid4()), "figures": {"houses_collapsed": n}})[0]
+            for n in range(5)]
+
+    statuses = _in_threads(submit_five, len(COMMUNES))
+    assert statuses == [[201] * 5] * len(COMMUNES)
+    assert db.session.scalar(select(func.count(ReportVersion.id))) == 40
+    assert db.session.scalar(select(func.max(Report.latest_version))) == 5
+
+
+def test_the_same_submission_sent_concurrently_is_stored_once(app, tokens, matmo):
+    body = {"event": "MATMO-2025", "commune": "06040", "date": "2025-10-08",
+            "submission_id": "retry-on-bad-network", "figures": {"houses_collapsed": 2}}
+    results = _in_threads(lambda i: _post(app, tokens["thatkhe"], body), 6)
+    assert sorted(status for status, _ in results) == [200] * 5 + [201]
+    assert len({(r["id"], r["version"]) for _, r in results}) == 1
+    assert db.session.scalar(select(func.count(ReportVersion.id))) == 1
