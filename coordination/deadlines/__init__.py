@@ -1,0 +1,48 @@
+"""Reporting deadlines: the 14:00 scheduler, reminders and the compliance board."""
+from flask import Flask
+from flask_login import current_user
+
+from ..events import Event
+from ..extensions import csrf, db
+from ..reports.submission import report_received
+from .flags import on_report
+from .models import ComplianceFlag, Notification, ReportingSchedule  # noqa: F401 (create_all)
+from .reminders import banner_items, close_in_app
+from .schedules import ensure_default_schedule, period_of, schedules_of  # noqa: F401 (public)
+
+
+def on_report_received(version) -> None:
+    """A first receipt: move flags of periods already past their deadline (late report), and
+    take the commune's reminders for that period off the banner. Runs in the submission's
+    write transaction."""
+    if version.version != 1:
+        return  # status depends on the first receipt only
+    report = version.report
+    event = db.session.get(Event, report.event_id)
+    schedules = schedules_of(event)
+    on_report(report, event, schedules, version.received_at)
+    for schedule in schedules:
+        close_in_app(schedule.id, period_of(schedule, report.report_date).key, report.commune_code)
+
+
+def banner_context() -> dict:
+    if not current_user.is_authenticated or current_user.role != "commune":
+        return {}
+    return {"deadline_banner": banner_items(current_user.commune_code)}
+
+
+def register(app: Flask) -> None:
+    """Register this feature's blueprints, CLI commands and hooks."""
+    from ..web import add_nav
+    from .api import bp as api_bp
+    from .cli import deadlines, scheduler_command
+    from .views import bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # bearer tokens, like the main API
+    app.cli.add_command(deadlines)
+    app.cli.add_command(scheduler_command)
+    app.context_processor(banner_context)
+    report_received.connect(on_report_received)
+    add_nav(app, "Tình hình báo cáo", "deadlines.compliance")

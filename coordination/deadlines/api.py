@@ -1,0 +1,108 @@
+"""JSON: compliance of a day, and the notifications outbox for an SMS/Zalo gateway."""
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+
+from ..auth.access import admin_required, provincial_required
+from ..database import write_transaction
+from ..errors import InputError
+from ..extensions import db
+from ..selection import require_event, resolve
+from ..timeutil import utcnow
+from .board import day_board, pick_schedule
+from .models import CHANNELS, Notification
+from .reminders import MAX_ATTEMPTS
+from .schedules import create_schedule
+
+bp = Blueprint("deadlines_api", __name__, url_prefix="/api/v1")
+
+
+@bp.errorhandler(InputError)
+def _input_error(exc: InputError):
+    return jsonify(exc.as_json()), exc.status
+
+
+def _no_schedule():
+    return InputError(404, {"schedule": "not_found"},
+                      {"schedule": "Sự kiện chưa có lịch báo cáo."})
+
+
+@bp.get("/events/<code>/compliance")
+@provincial_required
+def compliance(code):
+    selection = resolve(code, request.args)
+    schedule = pick_schedule(selection.event, request.args.get("schedule"))
+    if schedule is None:
+        raise _no_schedule()
+    board = day_board(schedule, selection.event, selection.date, utcnow())
+    return jsonify(event=selection.event.code, date=selection.date.isoformat(),
+                   schedule={"id": schedule.id, "kind": schedule.kind, "label": schedule.label},
+                   **board.as_dict())
+
+
+@bp.post("/events/<code>/schedules")
+@admin_required
+def post_schedule(code):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InputError(400, {"body": "invalid_json"}, {"body": "Nội dung phải là JSON hợp lệ."})
+    schedule = create_schedule(require_event(code), body)
+    db.session.commit()
+    return jsonify(id=schedule.id, kind=schedule.kind, label=schedule.label), 201
+
+
+STATUS_FILTERS = {
+    "pending": lambda: (Notification.sent_at.is_(None), Notification.attempts < MAX_ATTEMPTS),
+    "sent": lambda: (Notification.sent_at.is_not(None),),
+    "failed": lambda: (Notification.sent_at.is_(None), Notification.attempts >= MAX_ATTEMPTS),
+    "all": lambda: (),
+}
+
+
+@bp.get("/notifications")
+@provincial_required
+def notifications():
+    """Outbox rows; a gateway polls ?status=pending&channel=sms (default channels: sms, zalo)."""
+    status = request.args.get("status", "pending")
+    channels = request.args.get("channel", "sms,zalo").split(",")
+    if status not in STATUS_FILTERS or not set(channels) <= set(CHANNELS):
+        raise InputError(400, {"status" if status not in STATUS_FILTERS else "channel": "invalid"})
+    try:
+        limit = min(max(int(request.args.get("limit", 100)), 1), 1000)
+    except ValueError:
+        raise InputError(400, {"limit": "invalid"}) from None
+    rows = db.session.scalars(select(Notification).where(
+        Notification.channel.in_(channels), *STATUS_FILTERS[status]())
+        .order_by(Notification.id).limit(limit))
+    return jsonify(notifications=[n.as_dict() for n in rows])
+
+
+def _outbox_row(note_id: int) -> Notification:
+    note = db.session.get(Notification, note_id)
+    if note is None:
+        raise InputError(404, {"notification": "not_found"})
+    return note
+
+
+@bp.post("/notifications/<int:note_id>/sent")
+@provincial_required
+def mark_sent(note_id):
+    """The gateway delivered it (idempotent: a repeat keeps the first time)."""
+    with write_transaction():
+        note = _outbox_row(note_id)
+        if note.sent_at is None:
+            note.sent_at = utcnow()
+            note.attempts += 1
+    return jsonify(note.as_dict())
+
+
+@bp.post("/notifications/<int:note_id>/failed")
+@provincial_required
+def mark_failed(note_id):
+    """The gateway could not deliver: count the attempt, keep the error for the operator."""
+    body = request.get_json(silent=True) or {}
+    with write_transaction():
+        note = _outbox_row(note_id)
+        if note.sent_at is None:
+            note.attempts += 1
+            note.last_error = str(body.get("error", ""))[:500]
+    return jsonify(note.as_dict())

@@ -1,0 +1,127 @@
+"""The compliance board: a day's statuses, the commune × period matrix, DHIS2 rates.
+
+Flags are the record; a period not flagged yet (before its deadline) is shown
+live from the reports with the same status function, so today reads `pending`
+until 14:00. Rates follow DHIS2: reporting rate = received / expected, timely
+reporting rate = received on time / expected, expected = flagged periods.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from ..areas.models import Commune
+from ..errors import InputError
+from ..events import Event, scope_query
+from ..extensions import db
+from ..timeutil import iso_local, to_local
+from .flags import period_statuses
+from .models import ComplianceFlag, ReportingSchedule
+from .reminders import officers
+from .schedules import Period, belongs, due_periods, period_of, schedules_of, upcoming_period
+
+MAX_COLUMNS = 62
+
+
+def pick_schedule(event: Event, schedule_id: str | None) -> ReportingSchedule | None:
+    """The requested schedule of the event, else its first active one (daily first)."""
+    if schedule_id:
+        schedule = db.session.get(ReportingSchedule, int(schedule_id)) if schedule_id.isdigit() else None
+        if schedule is None or schedule.event_id != event.id:
+            raise InputError(404, {"schedule": "not_found"},
+                             {"schedule": "Không tìm thấy lịch báo cáo của sự kiện này."})
+        return schedule
+    schedules = sorted(schedules_of(event), key=lambda s: s.kind != "daily")
+    return schedules[0] if schedules else None
+
+
+def _names(event: Event) -> dict[str, str]:
+    return dict(db.session.execute(select(Commune.code, Commune.name)
+                                   .where(Commune.code.in_(scope_query(event)))
+                                   .order_by(Commune.code)).all())
+
+
+def _flags(schedule: ReportingSchedule, period: str | None = None) -> dict:
+    """{(commune, period): (status, received_at)} — plain rows, not ORM objects (fast)."""
+    f = ComplianceFlag
+    query = select(f.commune_code, f.period, f.status, f.received_at).where(
+        f.schedule_id == schedule.id)
+    if period:
+        query = query.where(f.period == period)
+    return {(code, key): (status, received) for code, key, status, received in db.session.execute(query)}
+
+
+@dataclass
+class Day:
+    period: Period
+    rows: list[dict]
+    counts: dict[str, int]
+
+    def as_dict(self) -> dict:
+        return {"period": self.period.key, "deadline": self.period.deadline.isoformat(),
+                "counts": self.counts,
+                "communes": [{"code": r["code"], "name": r["name"], "status": r["status"],
+                              "received_at": iso_local(r["received_at"]),
+                              "officers": [{"name": u.full_name, "phone": u.phone}
+                                           for u in r["officers"]]} for r in self.rows]}
+
+
+def day_board(schedule: ReportingSchedule, event: Event, day: date, now_utc: datetime) -> Day:
+    period = period_of(schedule, day)
+    if not belongs(schedule, event, period):
+        raise InputError(422, {"date": "outside_schedule"},
+                         {"date": "Ngày này không thuộc thời gian của lịch báo cáo."})
+    names = _names(event)
+    flags = _flags(schedule, period.key)
+    live = period_statuses(schedule, event, period, now_utc)
+    people = officers(names)
+    rows, counts = [], {"on_time": 0, "late": 0, "missing": 0, "pending": 0}
+    for code, name in names.items():
+        status, received = flags.get((code, period.key)) or live.get(code, ("pending", None))
+        counts[status] += 1
+        rows.append({"code": code, "name": name, "status": status, "received_at": received,
+                     "officers": people.get(code, [])})
+    return Day(period, rows, counts)
+
+
+@dataclass
+class Matrix:
+    periods: list[Period]
+    rows: list[dict] = field(default_factory=list)  # code, name, cells, rates
+    province: dict = field(default_factory=dict)
+
+
+def _rates(statuses: list[str]) -> dict:
+    """DHIS2 rates over flagged periods (unflagged ones are not counted as expected)."""
+    expected = sum(1 for s in statuses if s in ("on_time", "late", "missing"))
+    on_time = statuses.count("on_time")
+    received = on_time + statuses.count("late")
+    return {"expected": expected, "received": received, "on_time": on_time,
+            "reporting_rate": round(100 * received / expected, 1) if expected else None,
+            "timely_rate": round(100 * on_time / expected, 1) if expected else None}
+
+
+def open_period(schedule: ReportingSchedule, event: Event, now_utc: datetime) -> Period | None:
+    """The period still before its deadline that reports can already be filed for."""
+    period = upcoming_period(schedule, event, now_utc)
+    return period if period and period.first <= to_local(now_utc).date() else None
+
+
+def matrix(schedule: ReportingSchedule, event: Event, now_utc: datetime) -> Matrix:
+    """Every due period from the flags, plus the open period live; rates over due periods."""
+    due = due_periods(schedule, event, now_utc)
+    current = open_period(schedule, event, now_utc)
+    flags = _flags(schedule)
+    live = period_statuses(schedule, event, current, now_utc) if current else {}
+    result = Matrix((due + ([current] if current else []))[-MAX_COLUMNS:])
+    everything: list[str] = []
+    for code, name in _names(event).items():
+        cells = [flags.get((code, p.key), ("none", None))[0] for p in due]
+        everything += cells
+        rates = _rates(cells)
+        if current:
+            cells.append(live[code][0])
+        result.rows.append({"code": code, "name": name, "cells": cells[-MAX_COLUMNS:],
+                            "rates": rates})
+    result.province = _rates(everything)
+    return result

@@ -1,0 +1,186 @@
+"""Reminders before a deadline: the outbox, the in-app banner, e-mail with retries.
+
+Rows are keyed (reminder, channel, recipient) and inserted with ON CONFLICT DO
+NOTHING, so two schedulers remind once. Web requests only read and write rows;
+e-mail goes out from the scheduler process (deliver_email), never in a request.
+"""
+import smtplib
+from datetime import datetime, time, timedelta
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..areas.models import Commune
+from ..auth.models import User
+from ..database import write_transaction
+from ..events import Event, scope_codes
+from ..extensions import db
+from ..timeutil import fmt_local, to_local, utcnow
+from .flags import first_receipts
+from .models import ComplianceFlag, Notification, ReportingSchedule
+from .schedules import Period, upcoming_period
+
+MAX_ATTEMPTS = 6
+CLAIM = timedelta(minutes=5)
+
+
+def officers(codes) -> dict[str, list[User]]:
+    """Active commune-role users per commune: who to call or remind."""
+    found: dict[str, list[User]] = {}
+    for user in db.session.scalars(select(User).where(
+            User.role == "commune", User.active.is_(True), User.commune_code.in_(list(codes)))
+            .order_by(User.full_name)):
+        found.setdefault(user.commune_code, []).append(user)
+    return found
+
+
+def reminder_text(schedule: ReportingSchedule, event: Event, period: Period, name: str) -> str:
+    what = (f"ngày {period.first:%d/%m/%Y}" if schedule.kind == "daily"
+            else f"tháng {period.first:%m/%Y}")
+    subject = schedule.programme or event.name
+    return (f"Nhắc báo cáo: {name} chưa gửi báo cáo {what} ({subject}). "
+            f"Hạn chót {period.deadline:%H:%M} ngày {period.deadline:%d/%m/%Y}.")
+
+
+def _channels() -> list[str]:
+    channels = [c.strip() for c in current_app.config.get("REMINDER_CHANNELS", "sms").split(",")]
+    if current_app.config.get("SMTP_HOST"):
+        channels.append("email")
+    return [c for c in channels if c in ("sms", "zalo", "email")]
+
+
+def _rows(key: str, schedule, period, code: str, text: str, users: list[User]) -> list[dict]:
+    base = {"key": key, "commune_code": code, "schedule_id": schedule.id, "period": period.key,
+            "message": text, "created_at": utcnow(), "attempts": 0, "last_error": ""}
+    rows = [{**base, "channel": "in_app", "recipient": ""}]
+    for channel in _channels():
+        for user in users:
+            recipient = user.email if channel == "email" else user.phone
+            if recipient:
+                rows.append({**base, "channel": channel, "recipient": recipient})
+    return rows
+
+
+def insert_notifications(rows: list[dict]) -> int:
+    """Insert outbox rows, skipping ones already there; returns how many were new."""
+    if not rows:
+        return 0
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    table = Notification.__table__
+    stmt = dialect.insert(table).on_conflict_do_nothing(
+        index_elements=["key", "commune_code", "channel", "recipient"]).returning(table.c.id)
+    return len(db.session.connection().execute(stmt, rows).all())
+
+
+def send_reminders(schedule: ReportingSchedule, event: Event, now_utc: datetime, slot: time) -> int:
+    """Outbox entries for every in-scope commune without a report for the period due today.
+
+    `slot` is the configured reminder time: it keys the rows, so a re-run or a
+    second scheduler adds nothing.
+    """
+    period = upcoming_period(schedule, event, now_utc)
+    if (period is None or not schedule.active or event.closed_at is not None
+            or period.deadline.date() != to_local(now_utc).date()):
+        return 0
+    key = f"remind:{schedule.id}:{period.key}:{slot:%H%M}"
+    with write_transaction():
+        received = first_receipts(event, period)
+        waiting = [c for c in scope_codes(event) if c not in received]
+        names = dict(db.session.execute(select(Commune.code, Commune.name)
+                                        .where(Commune.code.in_(waiting))).all())
+        people = officers(waiting)
+        rows = [row for code in waiting for row in _rows(
+            key, schedule, period, code, reminder_text(schedule, event, period, names[code]),
+            people.get(code, []))]
+        return insert_notifications(rows)
+
+
+def close_in_app(schedule_id: int, period: str, commune_code: str | None = None) -> None:
+    """Take reminders off the banner: the commune reported, or the deadline passed."""
+    query = update(Notification).where(
+        Notification.channel == "in_app", Notification.sent_at.is_(None),
+        Notification.schedule_id == schedule_id, Notification.period == period)
+    if commune_code:
+        query = query.where(Notification.commune_code == commune_code)
+    db.session.execute(query.values(sent_at=utcnow()))
+
+
+# --- e-mail, from the scheduler process only ---------------------------------------
+
+def _claim(note_id: int, now: datetime) -> bool:
+    """Atomically take a row for sending, so two schedulers never send the same e-mail."""
+    with write_transaction():
+        result = db.session.execute(update(Notification).where(
+            Notification.id == note_id, Notification.sent_at.is_(None),
+            or_(Notification.locked_until.is_(None), Notification.locked_until < now))
+            .values(locked_until=now + CLAIM))
+        return result.rowcount == 1
+
+
+def _send(note: Notification) -> None:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config.get("SMTP_FROM", "pctt@localhost")
+    message["To"] = note.recipient
+    message["Subject"] = "Nhắc báo cáo thiệt hại"
+    message.set_content(note.message)
+    with smtplib.SMTP(config["SMTP_HOST"], config.get("SMTP_PORT", 25), timeout=15) as smtp:
+        if config.get("SMTP_USER"):
+            smtp.starttls()
+            smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD", ""))
+        smtp.send_message(message)
+
+
+def deliver_email(now: datetime | None = None) -> dict:
+    """Send due e-mails; a failure is retried later with exponential backoff (2, 4, 8... min)."""
+    now = now or utcnow()
+    if not current_app.config.get("SMTP_HOST"):
+        return {"sent": 0, "failed": 0}
+    due = list(db.session.scalars(select(Notification.id).where(
+        Notification.channel == "email", Notification.sent_at.is_(None),
+        Notification.attempts < MAX_ATTEMPTS,
+        or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
+        .order_by(Notification.id)))
+    result = {"sent": 0, "failed": 0}
+    for note_id in due:
+        if not _claim(note_id, now):
+            continue
+        note = db.session.get(Notification, note_id)
+        try:
+            _send(note)
+            values = {"sent_at": utcnow(), "attempts": note.attempts + 1, "last_error": ""}
+            result["sent"] += 1
+        except (OSError, smtplib.SMTPException) as exc:
+            values = {"attempts": note.attempts + 1, "last_error": str(exc)[:500],
+                      "next_attempt_at": now + timedelta(minutes=2 ** (note.attempts + 1))}
+            result["failed"] += 1
+        with write_transaction():
+            db.session.execute(update(Notification).where(Notification.id == note_id)
+                               .values(locked_until=None, **values))
+    return result
+
+
+# --- the banner ----------------------------------------------------------------------
+
+def banner_items(commune_code: str, now: datetime | None = None, limit: int = 3) -> list[dict]:
+    """For a commune officer: open reminders, then recent periods flagged missing."""
+    now = now or utcnow()
+    items = [{"kind": "reminder", "text": text} for text in db.session.scalars(
+        select(Notification.message).where(
+            Notification.commune_code == commune_code, Notification.channel == "in_app",
+            Notification.sent_at.is_(None), Notification.created_at >= now - timedelta(days=2))
+        .order_by(Notification.created_at.desc()).limit(limit))]
+    missing = db.session.execute(
+        select(ComplianceFlag.period, ComplianceFlag.deadline_at, Event.name)
+        .join(ReportingSchedule, ReportingSchedule.id == ComplianceFlag.schedule_id)
+        .join(Event, Event.id == ReportingSchedule.event_id)
+        .where(ComplianceFlag.commune_code == commune_code, ComplianceFlag.status == "missing",
+               Event.closed_at.is_(None), ReportingSchedule.active.is_(True),
+               ComplianceFlag.deadline_at >= now - timedelta(days=3))
+        .order_by(ComplianceFlag.deadline_at.desc()).limit(limit))
+    items += [{"kind": "missing", "text": f"Quá hạn: chưa gửi báo cáo kỳ {period} ({name}), "
+                                          f"hạn {fmt_local(deadline)}."}
+              for period, deadline, name in missing]
+    return items[:limit]
