@@ -40,6 +40,14 @@ def load(instance_path: str) -> dict:
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
         "SMTP_FROM": os.environ.get("SMTP_FROM", "pctt@localhost"),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        # Outbox channels besides in-app ("sms", "zalo": a gateway polls /api/v1/notifications);
+        # "email" is added when SMTP_HOST is set.
+        "REMINDER_CHANNELS": os.environ.get("REMINDER_CHANNELS", "sms"),
+        # A deadline job missed while the scheduler was down still runs within this window.
+        "DEADLINE_MISFIRE_HOURS": int(os.environ.get("DEADLINE_MISFIRE_HOURS", "6")),
+        "DEADLINE_RECONCILE_MINUTES": int(os.environ.get("DEADLINE_RECONCILE_MINUTES", "5")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
