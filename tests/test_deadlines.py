@@ -117,7 +117,7 @@ def _start(app, count=1):
 def test_scheduler_started_after_downtime_catches_up_as_an_on_time_run_would(
         app, matmo, users, post_report, at_local):
     on_time_run = ensure_default_schedule(matmo)
-    caught_up = create_schedule(matmo, {"kind": "daily", "deadline": "14:00"})
+    caught_up = create_schedule(matmo, {"kind": "daily", "deadline": "14:00", "programme": "Kiểm tra"})
     db.session.commit()
     # 6 Oct: Thất Khê on time; 7 Oct: late; 8 Oct: nobody. Only one schedule is run at
     # each deadline; the other waits for a scheduler that was down all along.

@@ -164,6 +164,56 @@ def test_compliance_api_gives_each_communes_status_and_the_counts(app, client, a
                       headers=auth("thatkhe")).status_code == 403
 
 
+def test_province_sees_who_has_not_reported_in_the_ky_cung_basin(app, client, auth, daily,
+                                                                 post_report, at_local):
+    at_local(2025, 10, 8, 13, 0)
+    post_report("thatkhe")
+    at_local(2025, 10, 8, 14, 5)
+    run(deadline_job, app, daily.id)
+    body = client.get("/api/v1/events/MATMO-2025/compliance?date=2025-10-08&area=ky-cung",
+                      headers=auth("province")).get_json()
+    statuses = {c["code"]: c["status"] for c in body["communes"]}
+    assert body["area"] == "ky-cung" and len(statuses) == 43
+    assert statuses[THATKHE] == "on_time" and HUULUNG not in statuses  # Hữu Lũng: sông Thương
+    assert body["counts"] == {"on_time": 1, "late": 0, "missing": 42, "pending": 0}
+    login(client, "tinh")
+    page = client.get("/events/MATMO-2025/compliance?date=2025-10-08&area=huu-lung")
+    html = page.get_data(as_text=True)
+    assert f'<tr data-code="{HUULUNG}">' in html and f'<tr data-code="{THATKHE}">' not in html
+    assert client.get("/events/MATMO-2025/compliance?area=khong-co").status_code == 404
+
+
+def test_sms_gateway_mistakes_get_clear_errors(app, client, auth, daily, at_local):
+    at_local(2025, 10, 8, 10, 0)
+    run(reminder_job, app, daily.id, "10:00")
+    first = outbox("sms")[0].id
+    odd = client.post(f"/api/v1/notifications/{first}/failed", json=[1], headers=auth("admin"))
+    assert odd.status_code == 400 and odd.get_json()["errors"] == {"body": "invalid_json"}
+    blank = client.post(f"/api/v1/notifications/{first}/failed", json={"error": None},
+                        headers=auth("admin")).get_json()
+    assert blank["attempts"] == 1 and blank["last_error"] == ""
+    assert client.post("/api/v1/notifications/999999/sent",
+                       headers=auth("admin")).status_code == 404
+
+
+@pytest.mark.parametrize("due_day", [[1], {"x": 1}, True, "²", "29", 0])
+def test_odd_monthly_due_days_are_refused_field_by_field(client, auth, matmo, due_day):
+    response = client.post("/api/v1/events/MATMO-2025/schedules", headers=auth("admin"),
+                           json={"kind": "monthly", "due_day": due_day, "deadline": "14:00"})
+    assert response.status_code == 422 and response.get_json()["errors"] == {"due_day": "invalid"}
+
+
+def test_the_same_schedule_cannot_be_attached_twice(client, auth, matmo):
+    body = {"kind": "daily", "deadline": "14:00"}
+    first = client.post("/api/v1/events/MATMO-2025/schedules", json=body, headers=auth("admin"))
+    again = client.post("/api/v1/events/MATMO-2025/schedules", json=body, headers=auth("admin"))
+    assert first.status_code == 201
+    assert again.status_code == 409 and again.get_json()["errors"] == {"schedule": "exists"}
+    other = client.post("/api/v1/events/MATMO-2025/schedules", headers=auth("admin"),
+                        json={"kind": "daily", "deadline": "17:00", "reminder_times": "16:00"})
+    assert other.status_code == 201
+
+
 def test_board_lists_missing_communes_with_officer_and_rates(app, client, daily, post_report,
                                                              at_local):
     at_local(2025, 10, 7, 16, 0)

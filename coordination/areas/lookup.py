@@ -4,7 +4,7 @@ import unicodedata
 from sqlalchemy import select
 
 from ..extensions import db
-from .models import AreaCommune, Commune, FormerCommune
+from .models import Area, AreaCommune, Commune, FormerCommune
 
 
 def fold(text: str) -> str:
@@ -41,3 +41,8 @@ def area_codes(area_code: str) -> list[str]:
     return list(db.session.scalars(
         select(AreaCommune.commune_code).where(AreaCommune.area_code == area_code)
         .order_by(AreaCommune.commune_code)))
+
+
+def all_areas() -> list[Area]:
+    """Named areas for a scope picker, by name."""
+    return list(db.session.scalars(select(Area).order_by(Area.name)))

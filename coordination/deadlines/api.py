@@ -33,8 +33,9 @@ def compliance(code):
     schedule = pick_schedule(selection.event, request.args.get("schedule"))
     if schedule is None:
         raise _no_schedule()
-    board = day_board(schedule, selection.event, selection.date, utcnow())
+    board = day_board(schedule, selection.event, selection.date, utcnow(), selection.area_code)
     return jsonify(event=selection.event.code, date=selection.date.isoformat(),
+                   area=selection.area_code,
                    schedule={"id": schedule.id, "kind": schedule.kind, "label": schedule.label},
                    **board.as_dict())
 
@@ -99,10 +100,12 @@ def mark_sent(note_id):
 @provincial_required
 def mark_failed(note_id):
     """The gateway could not deliver: count the attempt, keep the error for the operator."""
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True) if request.content_length else {}
+    if not isinstance(body, dict):
+        raise InputError(400, {"body": "invalid_json"}, {"body": "Nội dung phải là JSON hợp lệ."})
     with write_transaction():
         note = _outbox_row(note_id)
         if note.sent_at is None:
             note.attempts += 1
-            note.last_error = str(body.get("error", ""))[:500]
+            note.last_error = str(body.get("error") or "")[:500]
     return jsonify(note.as_dict())

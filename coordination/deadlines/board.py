@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from ..areas.models import Commune
+from ..areas.models import AreaCommune, Commune
 from ..errors import InputError
 from ..events import Event, scope_query
 from ..extensions import db
@@ -35,10 +35,13 @@ def pick_schedule(event: Event, schedule_id: str | None) -> ReportingSchedule | 
     return schedules[0] if schedules else None
 
 
-def _names(event: Event) -> dict[str, str]:
-    return dict(db.session.execute(select(Commune.code, Commune.name)
-                                   .where(Commune.code.in_(scope_query(event)))
-                                   .order_by(Commune.code)).all())
+def _names(event: Event, area_code: str | None = None) -> dict[str, str]:
+    """Communes of the event's scope, within a named area when one is chosen."""
+    query = select(Commune.code, Commune.name).where(Commune.code.in_(scope_query(event)))
+    if area_code:
+        query = query.where(Commune.code.in_(
+            select(AreaCommune.commune_code).where(AreaCommune.area_code == area_code)))
+    return dict(db.session.execute(query.order_by(Commune.code)).all())
 
 
 def _flags(schedule: ReportingSchedule, period: str | None = None) -> dict:
@@ -66,12 +69,13 @@ class Day:
                                            for u in r["officers"]]} for r in self.rows]}
 
 
-def day_board(schedule: ReportingSchedule, event: Event, day: date, now_utc: datetime) -> Day:
+def day_board(schedule: ReportingSchedule, event: Event, day: date, now_utc: datetime,
+              area_code: str | None = None) -> Day:
     period = period_of(schedule, day)
     if not belongs(schedule, event, period):
         raise InputError(422, {"date": "outside_schedule"},
                          {"date": "Ngày này không thuộc thời gian của lịch báo cáo."})
-    names = _names(event)
+    names = _names(event, area_code)
     flags = _flags(schedule, period.key)
     live = period_statuses(schedule, event, period, now_utc)
     people = officers(names)
@@ -107,7 +111,8 @@ def open_period(schedule: ReportingSchedule, event: Event, now_utc: datetime) ->
     return period if period and period.first <= to_local(now_utc).date() else None
 
 
-def matrix(schedule: ReportingSchedule, event: Event, now_utc: datetime) -> Matrix:
+def matrix(schedule: ReportingSchedule, event: Event, now_utc: datetime,
+           area_code: str | None = None) -> Matrix:
     """Every due period from the flags, plus the open period live; rates over due periods."""
     due = due_periods(schedule, event, now_utc)
     current = open_period(schedule, event, now_utc)
@@ -115,7 +120,7 @@ def matrix(schedule: ReportingSchedule, event: Event, now_utc: datetime) -> Matr
     live = period_statuses(schedule, event, current, now_utc) if current else {}
     result = Matrix((due + ([current] if current else []))[-MAX_COLUMNS:])
     everything: list[str] = []
-    for code, name in _names(event).items():
+    for code, name in _names(event, area_code).items():
         cells = [flags.get((code, p.key), ("none", None))[0] for p in due]
         everything += cells
         rates = _rates(cells)

@@ -115,6 +115,16 @@ def _parse_time(value: str, field: str, errors: dict) -> time | None:
         return None
 
 
+def _refuse_duplicate(event: Event, kind, deadline, due_day, programme) -> None:
+    """A second identical active schedule would flag and remind every commune twice."""
+    if not event.is_open:
+        raise InputError(409, {"event": "closed"}, {"event": "Sự kiện đã kết thúc."})
+    for s in schedules_of(event):
+        if (s.kind, s.deadline, s.due_day, s.programme) == (kind, deadline, due_day, programme):
+            raise InputError(409, {"schedule": "exists"},
+                             {"schedule": f"Sự kiện đã có lịch này: {s.label}."})
+
+
 def create_schedule(event: Event, data) -> ReportingSchedule:
     """Validate form/JSON data and attach a schedule; schedules are not edited, only (de)activated."""
     errors: dict[str, str] = {}
@@ -129,11 +139,11 @@ def create_schedule(event: Event, data) -> ReportingSchedule:
         errors["reminder_times"] = "after_deadline"
     due_day = None
     if kind == "monthly":
-        try:
-            due_day = int(data.get("due_day") or 10)
-            if not 1 <= due_day <= 28:
-                raise ValueError
-        except ValueError:
+        raw = data.get("due_day")
+        raw = "10" if raw is None or raw == "" else raw
+        text = str(raw).strip() if isinstance(raw, (int, str)) and not isinstance(raw, bool) else ""
+        due_day = int(text) if text.isascii() and text.isdigit() else 0
+        if not 1 <= due_day <= 28:
             errors["due_day"] = "invalid"
     programme = str(data.get("programme") or "").strip()
     if len(programme) > 300:
@@ -144,6 +154,7 @@ def create_schedule(event: Event, data) -> ReportingSchedule:
                               "reminder_times": "Giờ nhắc phải dạng HH:MM, trước hạn báo cáo.",
                               "due_day": "Ngày hạn trong tháng phải từ 1 đến 28."}.items()
             if k in errors})
+    _refuse_duplicate(event, kind, deadline, due_day, programme)
     schedule = ReportingSchedule(
         event_id=event.id, kind=kind, deadline=deadline, due_day=due_day, programme=programme,
         reminder_times=",".join(r.strftime("%H:%M") for r in reminders),

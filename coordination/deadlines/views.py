@@ -1,6 +1,7 @@
 """Pages: the compliance board (province) and attaching schedules (admin)."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from ..areas.lookup import all_areas
 from ..auth.access import admin_required, provincial_required
 from ..errors import InputError
 from ..extensions import db
@@ -20,14 +21,14 @@ def compliance(code):
     event = selection.event
     schedule = pick_schedule(event, request.args.get("schedule"))
     context = dict(event=event, schedule=schedule, day=selection.date, STATUSES=STATUSES,
-                   schedules=schedules_of(event))
+                   schedules=schedules_of(event), area=selection.area, areas=all_areas())
     if schedule is not None:
         now = utcnow()
         try:
-            context["board"] = day_board(schedule, event, selection.date, now)
+            context["board"] = day_board(schedule, event, selection.date, now, selection.area_code)
         except InputError as exc:
             context["board_error"] = exc.messages["date"]
-        context["matrix"] = matrix(schedule, event, now)
+        context["matrix"] = matrix(schedule, event, now, selection.area_code)
     return render_template("deadlines/compliance.html", **context)
 
 

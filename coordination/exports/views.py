@@ -1,11 +1,9 @@
 """Web pages: the consolidated table and its downloads (session login)."""
 from flask import Blueprint, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..areas.models import Area
+from ..areas.lookup import all_areas
 from ..auth.access import login_required
-from ..extensions import db
 from .download import FORMATS, export_response, parse_format, scope_for, table_for
 
 bp = Blueprint("exports", __name__)
@@ -21,9 +19,9 @@ def table(code):
     params = {k: v for k, v in (("date", scope.selection.date.isoformat()),
                                 ("area", scope.selection.area_code),
                                 ("commune", request.args.get("commune"))) if v}
-    areas = db.session.scalars(select(Area).order_by(Area.name)) if current_user.is_provincial else []
+    areas = all_areas() if current_user.is_provincial else []
     return render_template("exports/table.html", table=consolidated, params=params,
-                           areas=list(areas), formats=[(f, FORMAT_LABELS[f]) for f in FORMATS],
+                           areas=areas, formats=[(f, FORMAT_LABELS[f]) for f in FORMATS],
                            change=consolidated.previous is not None)
 
 

@@ -3,11 +3,9 @@ from urllib.parse import quote, urlencode
 
 from flask import url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..areas.models import Area
+from ..areas.lookup import all_areas
 from ..errors import InputError
-from ..extensions import db
 from ..indicators import active_indicators
 from ..reports.aggregation import summarize
 from ..web import vn_number
@@ -97,7 +95,7 @@ def map_page_context(selection, indicator_code, tiles: str = "", attribution: st
     args = {"code": selection.event.code, "date": selection.date.isoformat(),
             "area": selection.area_code or ""}
     return {"selection": selection, "indicator": indicator, "indicators": indicators,
-            "areas": list(db.session.scalars(select(Area).order_by(Area.name))),
+            "areas": all_areas(),
             "map": page_parts(m), "legend": legend(classes, selection, frame),
             "panel": summary_panel(summary, indicators, indicator),
             "links": {"table": table_link(selection),
