@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from coordination import create_app
 from coordination.areas.models import Area, AreaCommune, Commune
@@ -71,6 +71,10 @@ def build(url: str | None = None, communes: int = 3300, days: int = 60, indicato
         db.session.add(event)
         db.session.commit()
         _reports(event.id, ids, codes, days, rng)
+        # Planner statistics, as autovacuum would have them on a live database: without them
+        # PostgreSQL scans all 5M figures for a 330-commune area (0.56 s instead of 0.04 s).
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
     return app, workdir
 
 
