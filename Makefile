@@ -21,12 +21,14 @@ db: setup
 	$(FLASK) init-db
 	@if [ -f instance/first-admin.txt ]; then echo "--- Đăng nhập lần đầu (instance/first-admin.txt):"; cat instance/first-admin.txt; fi
 
-# Web server (gunicorn) and the one scheduler process, side by side; Ctrl-C stops both.
+# Web server (gunicorn) and the one scheduler process, side by side; Ctrl-C (or a TERM
+# to make) stops both.
 run: db
 	@echo "Phục vụ tại http://$(HOST):$(PORT)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - TERM; kill 0' INT TERM EXIT; \
 	$(FLASK) scheduler & \
-	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - app:app
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - app:app & \
+	wait
 
 # Debian's chromium drives the browser tests (no browser download).
 chromium:
