@@ -22,12 +22,10 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).parent / "openapi.json"
 
 
-@bp.errorhandler(InputError)
-def _input_error(exc: InputError):
-    return jsonify(exc.as_json()), exc.status
-
-
-def json_body() -> dict:
+def json_body(empty_ok: bool = False) -> dict:
+    """The request's JSON object; with empty_ok, no body at all reads as {}."""
+    if empty_ok and not request.content_length:
+        return {}
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InputError(400, {"body": "invalid_json"}, {"body": "Nội dung phải là JSON hợp lệ."})

@@ -2,6 +2,7 @@
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
+from ..api import json_body
 from ..auth.access import admin_required, provincial_required
 from ..database import write_transaction
 from ..errors import InputError
@@ -14,11 +15,6 @@ from .reminders import MAX_ATTEMPTS
 from .schedules import create_schedule
 
 bp = Blueprint("deadlines_api", __name__, url_prefix="/api/v1")
-
-
-@bp.errorhandler(InputError)
-def _input_error(exc: InputError):
-    return jsonify(exc.as_json()), exc.status
 
 
 def _no_schedule():
@@ -43,10 +39,7 @@ def compliance(code):
 @bp.post("/events/<code>/schedules")
 @admin_required
 def post_schedule(code):
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InputError(400, {"body": "invalid_json"}, {"body": "Nội dung phải là JSON hợp lệ."})
-    schedule = create_schedule(require_event(code), body)
+    schedule = create_schedule(require_event(code), json_body())
     db.session.commit()
     return jsonify(id=schedule.id, kind=schedule.kind, label=schedule.label), 201
 
@@ -100,9 +93,7 @@ def mark_sent(note_id):
 @provincial_required
 def mark_failed(note_id):
     """The gateway could not deliver: count the attempt, keep the error for the operator."""
-    body = request.get_json(silent=True) if request.content_length else {}
-    if not isinstance(body, dict):
-        raise InputError(400, {"body": "invalid_json"}, {"body": "Nội dung phải là JSON hợp lệ."})
+    body = json_body(empty_ok=True)
     with write_transaction():
         note = _outbox_row(note_id)
         if note.sent_at is None:

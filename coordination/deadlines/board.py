@@ -10,9 +10,10 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from ..areas.models import AreaCommune, Commune
+from ..areas.models import Commune
 from ..errors import InputError
-from ..events import Event, scope_query
+from ..events import Event
+from ..reports.aggregation import scope_select
 from ..extensions import db
 from ..timeutil import iso_local, to_local
 from .flags import period_statuses
@@ -37,11 +38,9 @@ def pick_schedule(event: Event, schedule_id: str | None) -> ReportingSchedule | 
 
 def _names(event: Event, area_code: str | None = None) -> dict[str, str]:
     """Communes of the event's scope, within a named area when one is chosen."""
-    query = select(Commune.code, Commune.name).where(Commune.code.in_(scope_query(event)))
-    if area_code:
-        query = query.where(Commune.code.in_(
-            select(AreaCommune.commune_code).where(AreaCommune.area_code == area_code)))
-    return dict(db.session.execute(query.order_by(Commune.code)).all())
+    return dict(db.session.execute(select(Commune.code, Commune.name)
+                                   .where(Commune.code.in_(scope_select(event, area_code)))
+                                   .order_by(Commune.code)).all())
 
 
 def _flags(schedule: ReportingSchedule, period: str | None = None) -> dict:

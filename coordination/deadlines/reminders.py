@@ -45,7 +45,7 @@ def reminder_text(schedule: ReportingSchedule, event: Event, period: Period, nam
 
 
 def _channels() -> list[str]:
-    channels = [c.strip() for c in current_app.config.get("REMINDER_CHANNELS", "sms").split(",")]
+    channels = [c.strip() for c in current_app.config["REMINDER_CHANNELS"].split(",")]
     if current_app.config.get("SMTP_HOST"):
         channels.append("email")
     return [c for c in channels if c in ("sms", "zalo", "email")]
@@ -122,14 +122,14 @@ def _claim(note_id: int, now: datetime) -> bool:
 def _send(note: Notification) -> None:
     config = current_app.config
     message = EmailMessage()
-    message["From"] = config.get("SMTP_FROM", "pctt@localhost")
+    message["From"] = config["SMTP_FROM"]
     message["To"] = note.recipient
     message["Subject"] = "Nhắc báo cáo thiệt hại"
     message.set_content(note.message)
-    with smtplib.SMTP(config["SMTP_HOST"], config.get("SMTP_PORT", 25), timeout=15) as smtp:
+    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=15) as smtp:
         if config.get("SMTP_USER"):
             smtp.starttls()
-            smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD", ""))
+            smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
         smtp.send_message(message)
 
 

@@ -87,14 +87,14 @@ def reconcile(app: Flask, scheduler: BaseScheduler) -> dict[str, int]:
 
 def build(app: Flask, scheduler_class=BlockingScheduler) -> BaseScheduler:
     tz = ZoneInfo(app.config["TIMEZONE"])
-    hours = app.config.get("DEADLINE_MISFIRE_HOURS", 6)
+    hours = app.config["DEADLINE_MISFIRE_HOURS"]
     scheduler = scheduler_class(
         timezone=tz, executors={"default": ThreadPoolExecutor(4)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": hours * 3600})
     scheduler.add_listener(lambda ev: log.error("job %s failed: %r", ev.job_id, ev.exception),
                            EVENT_JOB_ERROR)
     reconcile(app, scheduler)
-    minutes = app.config.get("DEADLINE_RECONCILE_MINUTES", 5)
+    minutes = app.config["DEADLINE_RECONCILE_MINUTES"]
     scheduler.add_job(reconcile, "interval", minutes=minutes, args=(app, scheduler), id="reconcile")
     scheduler.add_job(email_job, "interval", minutes=1, args=(app,), id="email")
     # Catch-up runs in the scheduler's own executor as soon as it starts.

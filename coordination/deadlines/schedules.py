@@ -115,6 +115,13 @@ def _parse_time(value: str, field: str, errors: dict) -> time | None:
         return None
 
 
+def _day_of_month(raw) -> int | None:
+    """1–28 from a form string or a JSON integer; None for anything else (lists, true, '²')."""
+    text = raw.strip() if isinstance(raw, str) else str(raw) if type(raw) is int else ""
+    day = int(text) if text.isascii() and text.isdigit() else 0
+    return day if 1 <= day <= 28 else None
+
+
 def _refuse_duplicate(event: Event, kind, deadline, due_day, programme) -> None:
     """A second identical active schedule would flag and remind every commune twice."""
     if not event.is_open:
@@ -140,10 +147,8 @@ def create_schedule(event: Event, data) -> ReportingSchedule:
     due_day = None
     if kind == "monthly":
         raw = data.get("due_day")
-        raw = "10" if raw is None or raw == "" else raw
-        text = str(raw).strip() if isinstance(raw, (int, str)) and not isinstance(raw, bool) else ""
-        due_day = int(text) if text.isascii() and text.isdigit() else 0
-        if not 1 <= due_day <= 28:
+        due_day = _day_of_month("10" if raw is None or raw == "" else raw)
+        if due_day is None:
             errors["due_day"] = "invalid"
     programme = str(data.get("programme") or "").strip()
     if len(programme) > 300:

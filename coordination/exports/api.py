@@ -1,17 +1,11 @@
 """GET /api/v1/events/<code>/export?format=xlsx|csv|hxl|geojson|pdf|long&date=&area=&commune="""
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 from flask_login import current_user
 
 from ..auth.access import login_required
-from ..errors import InputError
 from .download import export_response, parse_format, scope_for
 
 bp = Blueprint("exports_api", __name__, url_prefix="/api/v1")
-
-
-@bp.errorhandler(InputError)
-def _input_error(exc: InputError):
-    return jsonify(exc.as_json()), exc.status
 
 
 @bp.get("/events/<code>/export")
