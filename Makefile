@@ -7,15 +7,22 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup db chromium postgres bench clean
+.PHONY: run test setup setup-dev db chromium postgres bench lint clean
 
+# Runtime packages for `make run`; tests, lint and benchmarks add requirements-dev.txt.
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
 setup: $(BIN)/.installed
+
+setup-dev: $(BIN)/.installed-dev
 
 db: setup
 	$(FLASK) init-db
@@ -41,10 +48,13 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
 	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start && sleep 2; }
 
-test: setup chromium postgres
+test: setup-dev chromium postgres
 	$(BIN)/pytest
 
-bench: setup
+lint: setup-dev
+	$(BIN)/ruff check .
+
+bench: setup-dev
 	$(BIN)/python -m bench
 
 clean:
