@@ -48,6 +48,11 @@ def load(instance_path: str) -> dict:
         # A deadline job missed while the scheduler was down still runs within this window.
         "DEADLINE_MISFIRE_HOURS": int(os.environ.get("DEADLINE_MISFIRE_HOURS", "6")),
         "DEADLINE_RECONCILE_MINUTES": int(os.environ.get("DEADLINE_RECONCILE_MINUTES", "5")),
+        # Relief: per-person norm by item ("gao=15": 15 kg of rice per person), ±tolerance,
+        # and days of stock held without distribution before it is flagged.
+        "RELIEF_NORMS": os.environ.get("RELIEF_NORMS", "gao=15"),
+        "RELIEF_NORM_TOLERANCE": float(os.environ.get("RELIEF_NORM_TOLERANCE", "0.2")),
+        "RELIEF_IDLE_DAYS": int(os.environ.get("RELIEF_IDLE_DAYS", "3")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
@@ -55,6 +60,26 @@ def load(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # a phone form may stay open for hours
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        # SMS reports (coordination/sms, docs/sms.md)
+        "SMS_GATEWAY_NUMBER": os.environ.get("SMS_GATEWAY_NUMBER", ""),  # printed on the card
+        "SMS_RATE_LIMIT_PER_HOUR": int(os.environ.get("SMS_RATE_LIMIT_PER_HOUR", "10")),
+        "SMS_WEBHOOK_SIGNING_KEY": os.environ.get("SMS_WEBHOOK_SIGNING_KEY", ""),
+        "SMS_WEBHOOK_MAX_AGE_SECONDS": int(os.environ.get("SMS_WEBHOOK_MAX_AGE_SECONDS", "300")),
+        # capcom6 gateway API for sending replies (empty: a gateway polls /api/v1/notifications)
+        "SMS_GATEWAY_API_URL": os.environ.get("SMS_GATEWAY_API_URL", ""),
+        "SMS_GATEWAY_LOGIN": os.environ.get("SMS_GATEWAY_LOGIN", ""),
+        "SMS_GATEWAY_PASSWORD": os.environ.get("SMS_GATEWAY_PASSWORD", ""),
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_WINDOW_MINUTES": 15,
+        # hardening
+        # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Failed log-ins from one address within the window before it must wait.
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
+        # Longest wait imposed on an account after repeated failed log-ins (doubling from 1 s).
+        "LOGIN_MAX_DELAY_SECONDS": int(os.environ.get("LOGIN_MAX_DELAY_SECONDS", "30")),
+        # API tokens expire this many days after they are issued.
+        "API_TOKEN_DAYS": int(os.environ.get("API_TOKEN_DAYS", "90")),
+        # The long export covers at most this many days per request.
+        "LONG_EXPORT_MAX_DAYS": int(os.environ.get("LONG_EXPORT_MAX_DAYS", "366")),
     }

@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from .errors import InputError
 from .extensions import db
 
 _immediate = contextvars.ContextVar("sqlite_begin_immediate", default=False)
@@ -39,7 +40,9 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+        immediate = _immediate.get()
+        conn.info["immediate"] = immediate
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def immediate_writes_for_unsafe_requests(app) -> None:
@@ -61,29 +64,63 @@ def immediate_writes_for_unsafe_requests(app) -> None:
             _immediate.reset(token)
 
 
-def is_sqlite() -> bool:
-    return db.engine.dialect.name == "sqlite"
+_in_write = contextvars.ContextVar("in_write_transaction", default=False)
 
 
-@contextmanager
-def write_transaction() -> Iterator[None]:
-    """Run the block in one write transaction, committed at the end.
+def _begin_write() -> None:
+    """Make the session's transaction a write transaction (SQLite: BEGIN IMMEDIATE).
 
-    Ends any read transaction of the request first, so that on SQLite the
-    write lock is taken up front (BEGIN IMMEDIATE) and waits its turn.
+    A POST request already began IMMEDIATE (see above), so its reads and the write
+    share one transaction. A read transaction begun plainly (a GET, a CLI command,
+    a job) is ended first: it has nothing pending (operations only flush inside
+    write_transaction), and SQLite cannot upgrade it to a writer without failing.
     """
-    db.session.commit()
+    if db.engine.dialect.name != "sqlite":
+        return
+    if db.session().in_transaction():
+        if db.session.connection().info.get("immediate"):
+            return
+        db.session.rollback()
     token = _immediate.set(True)
     try:
         db.session.connection()
     finally:
         _immediate.reset(token)
+
+
+@contextmanager
+def write_transaction(conflict: tuple[str, str] | None = None) -> Iterator[None]:
+    """The one transaction helper: entry points run an operation inside it; it commits.
+
+    Operations validate, change the session and flush, never commit. Nested use
+    joins the outer transaction. Anything unflushed and uncommitted before it is a
+    bug in the caller (a write outside an action), so it is refused loudly.
+    `conflict=(field, code)`: a unique index refusing the write (a concurrent
+    twin won the race that the operation's own check could not see) is a 409.
+    """
+    if _in_write.get():
+        yield
+        return
+    if conflict:
+        try:
+            with write_transaction():
+                yield
+        except IntegrityError:
+            raise InputError(409, {conflict[0]: conflict[1]}) from None
+        return
+    if db.session.new or db.session.deleted or any(
+            db.session.is_modified(o) for o in db.session.dirty):
+        raise RuntimeError("changes made outside write_transaction()")
+    _begin_write()
+    token = _in_write.set(True)
     try:
         yield
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        _in_write.reset(token)
 
 
 def retry_on_conflict(fn: Callable[[], T], attempts: int = 4) -> T:

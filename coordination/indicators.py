@@ -26,6 +26,8 @@ class Indicator(db.Model):
     hxl: Mapped[str] = mapped_column(String(120), default="")
     whole_number: Mapped[bool] = mapped_column(Boolean, default=True)  # people, houses: counts
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 2–3 ASCII capitals typed in an SMS report ("CH 0 MT 1"); None = not reportable by SMS.
+    sms_code: Mapped[str | None] = mapped_column(String(3), unique=True)
 
 
 def read_catalog_csv(path: Path = CATALOG_CSV) -> list[dict]:
@@ -35,13 +37,18 @@ def read_catalog_csv(path: Path = CATALOG_CSV) -> list[dict]:
         row["group_order"] = int(row["group_order"])
         row["position"] = int(row["position"])
         row["whole_number"] = row["whole_number"] == "1"
+        row["sms_code"] = (row.get("sms_code") or "").strip().upper() or None
     return rows
 
 
 def load_catalog(path: Path = CATALOG_CSV) -> int:
     """Add the catalog's indicators that are not in the database yet (never overwrites edits)."""
     existing = set(db.session.scalars(select(Indicator.code)))
+    taken = set(db.session.scalars(select(Indicator.sms_code).where(Indicator.sms_code.is_not(None))))
     new = [Indicator(**row) for row in read_catalog_csv(path) if row["code"] not in existing]
+    for indicator in new:  # an admin may have given the code to another indicator meanwhile
+        if indicator.sms_code in taken:
+            indicator.sms_code = None
     db.session.add_all(new)
     return len(new)
 

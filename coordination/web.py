@@ -1,6 +1,4 @@
 """Site-wide pieces: the home redirect, error pages, template filters."""
-from datetime import date
-
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -10,7 +8,8 @@ from .auth.access import login_required
 from .auth.models import ROLES
 from .errors import InputError
 from .events import EVENT_TYPES, open_events
-from .timeutil import fmt_local
+from .formatting import fmt_local, vn_date, vn_number
+from .http import api_error
 
 bp = Blueprint("web", __name__)
 
@@ -25,34 +24,24 @@ ERROR_TITLES = {400: "Yêu cầu không hợp lệ", 401: "Cần đăng nhập",
 def home():
     if current_user.role == "commune":
         return redirect(url_for("reports.form"))
+    events = open_events()  # newest first
+    if events:
+        return redirect(url_for("dashboard.dashboard", code=events[0].code))
     return redirect(url_for("reports.province_list"))
 
 
 @bp.route("/healthz")
 def healthz():
-    return {"status": "ok"}
-
-
-def vn_number(value, decimals: int | None = None) -> str:
-    """Vietnamese number format: 1.234.567,5 ('.' thousands, ',' decimals)."""
-    if value is None or value == "":
-        return ""
-    number = float(value)
-    if decimals is None:
-        decimals = 0 if number == int(number) else 2
-    text = f"{number:,.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{number:,.0f}"
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
-def vn_date(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
+    """Reachability for load balancers and the phone's outbox: tiny, no auth, never cached."""
+    return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
 
 
 def _error(exc: HTTPException):
     code = exc.code or 500
     if request.path.startswith("/api/"):
-        return jsonify(error=exc.name.lower().replace(" ", "_"),
-                       message=ERROR_TITLES.get(code, exc.name)), code
+        # keep the exception's own headers (a 405 must say Allow)
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return api_error(code, headers)
     return render_template("error.html", code=code, title=ERROR_TITLES.get(code, exc.name),
                            description=getattr(exc, "vi_description", None)), code
 
@@ -65,6 +54,8 @@ def _input_error(exc: InputError):
 
 
 def _csrf_error(exc: CSRFError):
+    if request.path.startswith("/api/"):
+        return api_error(400, code="csrf_failed")
     return render_template("error.html", code=400, title="Phiên làm việc đã hết hạn",
                            description="Vui lòng tải lại trang và gửi lại biểu mẫu."), 400
 

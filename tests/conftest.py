@@ -11,6 +11,7 @@ import threading
 import uuid
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,6 +23,8 @@ from werkzeug.serving import make_server
 from coordination import create_app
 from coordination.auth.accounts import create_user, issue_token
 from coordination.cli import seed_defaults
+from coordination.deadlines.schedules import ensure_default_schedule
+from coordination.database import write_transaction
 from coordination.events import create_event
 from coordination.extensions import db
 
@@ -45,7 +48,8 @@ class SqliteBackend:
         app = make_app(f"sqlite:///{self.template}", workdir)
         with app.app_context():
             db.create_all()
-            seed_defaults()
+            with write_transaction():
+                seed_defaults()
             db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
             db.engine.dispose()
 
@@ -64,7 +68,8 @@ class PostgresBackend:
             with db.engine.begin() as conn:  # drops tables of models since removed, alembic's too
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.create_all()
-            seed_defaults()
+            with write_transaction():
+                seed_defaults()
             self.seed = {t: [dict(r._mapping) for r in db.session.execute(t.select())]
                          for t in db.metadata.sorted_tables}
             db.engine.dispose()
@@ -157,6 +162,15 @@ def auth(tokens):
 
 
 @pytest.fixture
+def gateway(app):
+    """An SMS gateway account (role `gateway`) and its bearer headers: gateway["headers"]."""
+    user = create_user("cong-sms", PASSWORD, "gateway", full_name="Cổng SMS tỉnh")
+    token = issue_token(user)
+    db.session.commit()
+    return {"user": user, "token": token, "headers": {"Authorization": f"Bearer {token}"}}
+
+
+@pytest.fixture
 def matmo(app):
     """Bão số 11 (Matmo) và mưa lũ, from 6 October 2025, the whole province."""
     event = create_event({"code": "MATMO-2025", "name": "Bão số 11 (Matmo) và mưa lũ",
@@ -183,13 +197,64 @@ def at_local():
 
 @pytest.fixture
 def post_report(client, auth):
-    """post_report('thatkhe', date='2025-10-08', figures={...}) → response."""
+    """post_report('thatkhe', date='2025-10-08', figures={...}) → response.
+
+    With no figures at all it sends a "no damage" report (an empty one is refused)."""
     def post(who, date="2025-10-08", figures=None, commune=None, **extra):
+        if figures is None:
+            extra.setdefault("no_damage", True)
         body = {"event": "MATMO-2025", "commune": commune or {"thatkhe": "06040", "other": "06385"}.get(who, "06040"),
                 "date": date, "submission_id": extra.pop("submission_id", str(uuid.uuid4())),
                 "figures": figures or {}, **extra}
         return client.post("/api/v1/reports", json=body, headers=auth(who))
     return post
+
+
+# --- Matmo stories shared by several test modules ----------------------------------
+
+THATKHE, HUULUNG = "06040", "06385"
+EVENT = "MATMO-2025"
+PAYLOAD_NOTE = '=HYPERLINK("http://x","y")'
+
+
+@pytest.fixture
+def daily(matmo, users):
+    schedule = ensure_default_schedule(matmo)
+    db.session.commit()
+    return schedule
+
+
+@pytest.fixture
+def damage(matmo, users, post_report, at_local):
+    """Thất Khê reports on 7 and 8 Oct (corrected late on the 8th, with a formula-like note),
+    Hữu Lũng only on the 7th (stale on the 8th), Đông Kinh (Kỳ Cùng) on the 8th via admin."""
+    at_local(2025, 10, 7, 10, 0)
+    for who, figures in (("thatkhe", {"houses_collapsed": 2, "rice_damaged_ha": 1.5, "people_dead": 1}),
+                         ("other", {"houses_collapsed": 1, "households_evacuated": 12,
+                                    "economic_loss_million_vnd": 1234.5})):
+        assert post_report(who, date="2025-10-07", figures=figures).status_code == 201
+    at_local(2025, 10, 8, 13, 0)
+    assert post_report("thatkhe", figures={"houses_collapsed": 3, "rice_damaged_ha": 2.25,
+                                           "people_dead": 1, "roads_damaged_m": 1500}).status_code == 201
+    assert post_report("admin", commune="05977", figures={
+        "houses_flooded": 1_200_000, "landslide_volume_m3": 12345.75}).status_code == 201
+    at_local(2025, 10, 8, 15, 30)
+    assert post_report("thatkhe", note=PAYLOAD_NOTE, figures={
+        "houses_collapsed": 4, "rice_damaged_ha": 2.25, "people_dead": 1,
+        "roads_damaged_m": 1500}).status_code == 201
+    at_local(2025, 10, 8, 16, 0)
+
+
+def api_summary(client, auth, **params) -> dict:
+    response = client.get(f"/api/v1/events/{EVENT}/summary", query_string=params,
+                          headers=auth("province"))
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def export(client, auth, fmt, who="province", **params):
+    return client.get(f"/api/v1/events/{EVENT}/export",
+                      query_string={"format": fmt, **params}, headers=auth(who))
 
 
 def csrf_from(html: str) -> str:
@@ -263,5 +328,95 @@ def offline_page(browser, live_server):
         context.close()
 
 
+def wait_until(page, expression: str, arg=None, timeout: float = 10000):
+    """Poll a JavaScript expression (or function of `arg`) until it is truthy.
+
+    Playwright's wait_for_function evaluates its predicate with eval() inside the page,
+    which our Content-Security-Policy (no 'unsafe-eval') rightly refuses; page.evaluate
+    runs from the DevTools protocol instead, so polling it keeps the page's real CSP.
+    """
+    import time as _time
+    deadline = _time.monotonic() + timeout / 1000
+    while True:
+        value = page.evaluate(expression, arg) if arg is not None else page.evaluate(expression)
+        if value:
+            return value
+        if _time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} ms waiting for: {expression}")
+        page.wait_for_timeout(100)
+
+
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh"}
+
+
+# --- relief ledger (issue 12) -------------------------------------------------------
+
+RELIEF_NORMAL = ["06073", "06076", "06079", "06085", "06091", "06103", "06112", "06115",
+                 "06124", "06148"]
+# commune → the flags the Matmo relief story must raise there (and nowhere else)
+RELIEF_EXPECTED_FLAGS = {
+    "06040": set(), "06385": set(), "06001": {"over_delivered"}, "06004": {"over_distributed"},
+    "06019": {"ration_out_of_norm"}, "06037": {"idle_stock"}, "06046": {"late_delivery"},
+    "06058": {"late_delivery"}, **{code: set() for code in RELIEF_NORMAL}}
+
+
+@pytest.fixture
+def relief_matmo(client, auth, matmo, at_local):
+    """Quyết định 2206/QĐ-UBND: 2.000 tấn gạo for 18 communes of Lạng Sơn, handed over and
+    distributed by village; the clock stands at 16/10/2025 15:00. Returns a poster for
+    more distributions: relief_matmo.distribute(who, **body) → response."""
+    at_local(2025, 10, 16, 15, 0)
+    url = "/api/v1/events/MATMO-2025/relief"
+    lines = [{"commune": code, "quantity": 130_000 if code == "06385" else 110_000}
+             for code in RELIEF_EXPECTED_FLAGS]
+    made = client.post(url + "/allocations", headers=auth("province"), json={
+        "decision_no": "2206/QĐ-UBND", "decision_date": "2025-10-09", "item": "gao",
+        "unit": "kg", "deadline": "2025-10-12", "lines": lines})
+    assert made.status_code == 201, made.get_json()
+
+    def deliver(commune, quantity, day, document_no, **extra):
+        r = client.post(url + "/deliveries", headers=auth("province"), json={
+            "commune": commune, "item": "gao", "quantity": quantity, "date": day,
+            "document_no": document_no, **extra})
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()
+
+    def distribute(who, commune, day, village, people, quantity, households=None, **extra):
+        body = {"commune": commune, "item": "gao", "date": day, "village": village,
+                "households": households if households is not None else people // 4,
+                "people": people, "quantity": quantity,
+                "submission_id": extra.pop("submission_id", str(uuid.uuid4())), **extra}
+        return client.post(url + "/distributions", headers=auth(who), json=body)
+
+    def given(*args, **kwargs):
+        r = distribute(*args, **kwargs)
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()
+
+    deliver("06040", 60_000, "2025-10-10", "BB-01/BCHQS")      # Thất Khê: two trips, full
+    deliver("06040", 50_000, "2025-10-11", "BB-02/BCHQS")
+    given("thatkhe", "06040", "2025-10-11", "Thôn Bản Rẹ", 1_000, 15_000, households=250)
+    given("thatkhe", "06040", "2025-10-13", "Thôn Nà Pàn", 2_000, 30_000, households=500)
+    given("thatkhe", "06040", "2025-10-15", "Khu phố 1", 3_000, 45_000, households=760)
+    deliver("06385", 100_000, "2025-10-11", "BB-03/BCHQS",     # Hữu Lũng: short, with reason
+            shortfall_reason="Kho dự trữ chỉ còn 100 tấn cho đợt này")
+    given("other", "06385", "2025-10-12", "Thôn Đồng Tiến", 2_700, 40_000)
+    given("other", "06385", "2025-10-16", "Thôn Ba Nàng", 3_000, 45_000)
+    deliver("06001", 120_000, "2025-10-10", "BB-04/BCHQS")     # Đoàn Kết: above allocation
+    given("province", "06001", "2025-10-11", "Thôn Khau Ràng", 8_000, 120_000)
+    deliver("06004", 110_000, "2025-10-10", "BB-05/BCHQS")     # Quốc Khánh: above delivered
+    given("province", "06004", "2025-10-11", "Thôn Nà Cạn", 7_400, 110_000)
+    given("province", "06004", "2025-10-14", "Thôn Bản Piát", 130, 2_000,
+          reason="Tạm ứng gạo dự trữ của xã cho hộ bị cô lập")
+    deliver("06019", 110_000, "2025-10-10", "BB-06/BCHQS")     # Tân Tiến: 22 kg per person
+    given("province", "06019", "2025-10-11", "Thôn Pác Khuông", 5_000, 110_000)
+    deliver("06037", 110_000, "2025-10-10", "BB-07/BCHQS")     # Kháng Chiến: stock idle
+    given("province", "06037", "2025-10-12", "Thôn Nà Hán", 3_400, 50_000)
+    # Tràng Định (06046): nothing delivered by the deadline
+    deliver("06058", 110_000, "2025-10-13", "BB-08/BCHQS")     # Quốc Việt: after the deadline
+    given("province", "06058", "2025-10-14", "Thôn Bó Lếch", 7_400, 110_000)
+    for n, code in enumerate(RELIEF_NORMAL):
+        deliver(code, 110_000, "2025-10-11", f"BB-{10 + n}/BCHQS")
+        given("province", code, "2025-10-12", "Thôn Trung Tâm", 7_400, 110_000)
+    return SimpleNamespace(distribute=distribute, url=url, allocation=made.get_json())

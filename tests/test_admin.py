@@ -196,3 +196,14 @@ def test_a_deactivated_indicator_leaves_the_form(admin_client, app, matmo):
     login(form, "thatkhe")
     html = form.get("/report").get_data(as_text=True)
     assert 'name="f_livestock_lost"' in html and 'name="f_poultry_lost"' not in html
+
+
+def test_a_new_indicator_can_be_reported_at_once(admin_client, post_report, matmo, at_local):
+    """The worker's cached catalog is refreshed by the admin's edit, not 30 s later."""
+    at_local(2025, 10, 8, 9, 0)
+    assert post_report("thatkhe", figures={"houses_collapsed": 1}).status_code == 201  # cached
+    post_form(admin_client, "/admin/indicators", {
+        "code": "boats_lost", "label": "Số tàu thuyền bị chìm, mất tích", "unit": "chiếc",
+        "group": "giao_thong", "whole_number": "1"})
+    sent = post_report("thatkhe", figures={"houses_collapsed": 1, "boats_lost": 2})
+    assert sent.status_code == 201, sent.get_json()

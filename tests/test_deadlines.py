@@ -3,7 +3,6 @@ the monthly "before the 10th" schedule, the operator's hand run, scope and closi
 import threading
 from datetime import datetime
 
-import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
@@ -17,15 +16,8 @@ from coordination.events import close_event, create_event, scope_codes
 from coordination.database import write_transaction
 from coordination.extensions import db
 from coordination.timeutil import utcnow
+from conftest import HUULUNG, THATKHE
 
-THATKHE, HUULUNG = "06040", "06385"
-
-
-@pytest.fixture
-def daily(matmo, users):
-    schedule = ensure_default_schedule(matmo)
-    db.session.commit()
-    return schedule
 
 
 def flags(schedule_id=None) -> dict:
@@ -187,7 +179,7 @@ def test_monthly_programme_report_is_due_before_the_10th(app, users, client, aut
     def report(who, day):
         return client.post("/api/v1/reports", headers=auth(who), json={
             "event": "ANSINH-2023", "commune": {"thatkhe": THATKHE, "other": HUULUNG}[who],
-            "date": day, "submission_id": f"{who}-{day}", "figures": {}})
+            "date": day, "submission_id": f"{who}-{day}", "figures": {}, "no_damage": True})
 
     at_local(2023, 2, 8, 9, 0)
     assert report("thatkhe", "2023-02-08").status_code == 201

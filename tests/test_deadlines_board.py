@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from coordination.deadlines.models import Notification
-from coordination.deadlines.reminders import deliver_email
+from coordination.deadlines.jobs import deliver_email
 from coordination.deadlines.scheduler import deadline_job, reminder_job
 from coordination.extensions import db
 from coordination.timeutil import utcnow
 from conftest import PASSWORD, csrf_from, login
-from tests.test_deadlines import HUULUNG, THATKHE, daily  # noqa: F401 (fixture)
+from conftest import HUULUNG, THATKHE
 
 
 def run(job, app, *args):
@@ -66,24 +66,33 @@ def test_after_the_deadline_the_banner_says_the_report_is_overdue(app, client, d
     assert "Quá hạn: chưa gửi báo cáo kỳ 2025-10-08" in page
 
 
-def test_sms_gateway_reads_the_outbox_and_marks_rows_sent(app, client, auth, daily, at_local):
+def test_sms_gateway_reads_the_outbox_and_marks_rows_sent(app, client, auth, gateway, daily,
+                                                         at_local):
     at_local(2025, 10, 8, 10, 0)
     run(reminder_job, app, daily.id, "10:00")
+    gw = gateway["headers"]
     pending = client.get("/api/v1/notifications?status=pending&channel=sms",
-                         headers=auth("province")).get_json()["notifications"]
+                         headers=gw).get_json()["notifications"]
     phones = {n["recipient"] for n in pending}
     assert phones == {"0912345678", "0987654321"}
     first = pending[0]["id"]
     failed = client.post(f"/api/v1/notifications/{first}/failed", json={"error": "timeout"},
-                         headers=auth("admin"))
+                         headers=gw)
     assert failed.get_json()["attempts"] == 1 and failed.get_json()["last_error"] == "timeout"
-    sent = client.post(f"/api/v1/notifications/{first}/sent", headers=auth("admin")).get_json()
+    sent = client.post(f"/api/v1/notifications/{first}/sent", headers=gw).get_json()
     assert sent["sent_at"] == "2025-10-08T10:00:00+07:00"
-    left = client.get("/api/v1/notifications?channel=sms", headers=auth("province")).get_json()
+    left = client.get("/api/v1/notifications?channel=sms", headers=gw).get_json()
     assert first not in {n["id"] for n in left["notifications"]}
     assert client.get("/api/v1/notifications", headers=auth("thatkhe")).status_code == 403
+    # Only the gateway drains the outbox: province and admin accounts no longer mark rows.
+    for who in ("province", "admin"):
+        assert client.get("/api/v1/notifications", headers=auth(who)).status_code == 403
+        assert client.post(f"/api/v1/notifications/{first}/sent",
+                           headers=auth(who)).status_code == 403
+        assert client.post(f"/api/v1/notifications/{first}/failed",
+                           headers=auth(who)).status_code == 403
     assert client.get("/api/v1/notifications?status=bogus",
-                      headers=auth("admin")).get_json()["errors"] == {"status": "invalid"}
+                      headers=gw).get_json()["errors"] == {"status": "invalid"}
 
 
 class _Smtp(socketserver.StreamRequestHandler):
@@ -183,17 +192,17 @@ def test_province_sees_who_has_not_reported_in_the_ky_cung_basin(app, client, au
     assert client.get("/events/MATMO-2025/compliance?area=khong-co").status_code == 404
 
 
-def test_sms_gateway_mistakes_get_clear_errors(app, client, auth, daily, at_local):
+def test_sms_gateway_mistakes_get_clear_errors(app, client, gateway, daily, at_local):
     at_local(2025, 10, 8, 10, 0)
     run(reminder_job, app, daily.id, "10:00")
     first = outbox("sms")[0].id
-    odd = client.post(f"/api/v1/notifications/{first}/failed", json=[1], headers=auth("admin"))
+    gw = gateway["headers"]
+    odd = client.post(f"/api/v1/notifications/{first}/failed", json=[1], headers=gw)
     assert odd.status_code == 400 and odd.get_json()["errors"] == {"body": "invalid_json"}
     blank = client.post(f"/api/v1/notifications/{first}/failed", json={"error": None},
-                        headers=auth("admin")).get_json()
+                        headers=gw).get_json()
     assert blank["attempts"] == 1 and blank["last_error"] == ""
-    assert client.post("/api/v1/notifications/999999/sent",
-                       headers=auth("admin")).status_code == 404
+    assert client.post("/api/v1/notifications/999999/sent", headers=gw).status_code == 404
 
 
 @pytest.mark.parametrize("due_day", [[1], {"x": 1}, True, "²", "29", 0])
@@ -204,14 +213,14 @@ def test_odd_monthly_due_days_are_refused_field_by_field(client, auth, matmo, du
 
 
 def test_the_same_schedule_cannot_be_attached_twice(client, auth, matmo):
-    body = {"kind": "daily", "deadline": "14:00"}
-    first = client.post("/api/v1/events/MATMO-2025/schedules", json=body, headers=auth("admin"))
-    again = client.post("/api/v1/events/MATMO-2025/schedules", json=body, headers=auth("admin"))
-    assert first.status_code == 201
+    daily_14h = {"kind": "daily", "deadline": "14:00"}  # the event got it when it was created
+    again = client.post("/api/v1/events/MATMO-2025/schedules", json=daily_14h, headers=auth("admin"))
     assert again.status_code == 409 and again.get_json()["errors"] == {"schedule": "exists"}
-    other = client.post("/api/v1/events/MATMO-2025/schedules", headers=auth("admin"),
-                        json={"kind": "daily", "deadline": "17:00", "reminder_times": "16:00"})
-    assert other.status_code == 201
+    body = {"kind": "daily", "deadline": "17:00", "reminder_times": "16:00"}
+    first = client.post("/api/v1/events/MATMO-2025/schedules", json=body, headers=auth("admin"))
+    twice = client.post("/api/v1/events/MATMO-2025/schedules", json=body, headers=auth("admin"))
+    assert first.status_code == 201
+    assert twice.status_code == 409 and twice.get_json()["errors"] == {"schedule": "exists"}
 
 
 def test_board_lists_missing_communes_with_officer_and_rates(app, client, daily, post_report,

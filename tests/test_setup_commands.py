@@ -21,11 +21,12 @@ def empty_app(backend, tmp_path):
     if backend.name == "sqlite":
         url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
     else:
-        url = str(make_url(PG_URL).set(database="coordination_setup_test"))
+        name = f"{make_url(PG_URL).database}_setup"  # beside the suite's own database
+        url = str(make_url(PG_URL).set(database=name))
         admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS coordination_setup_test WITH (FORCE)"))
-            conn.execute(text("CREATE DATABASE coordination_setup_test"))
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE {name}"))
         admin.dispose()
     app = make_app(url, tmp_path / "instance")
     with app.app_context():
@@ -62,3 +63,39 @@ def test_migrations_build_exactly_the_schema_of_the_models(empty_app):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert diff == []
+
+
+def test_upgrading_a_database_with_reports_keeps_every_report_and_the_deadline(empty_app):
+    """A province that ran the first release upgrades: its event keeps its 16:00 deadline (now
+    the event's daily schedule), its report versions keep their channel and figures."""
+    from flask_migrate import upgrade
+    directory = empty_app.extensions["migrate"].directory
+    upgrade(directory=directory, revision="0001")
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO communes (code, name, short_name, kind, province_code, "
+                          "province_name, updated_at) VALUES ('06040', 'Xã Thất Khê', 'Thất Khê', "
+                          "'Xã', '20', 'Lạng Sơn', '2025-10-01 00:00:00')"))
+        conn.execute(text("INSERT INTO indicators (code, label, unit, group_code, group_label, "
+                          "group_order, position, hxl, whole_number, is_active) VALUES "
+                          "('people_dead', 'Số người chết', 'người', 'nguoi', 'Người', 1, 1, '', "
+                          "true, true)"))
+        conn.execute(text("INSERT INTO events (id, code, name, type, start_date, whole_province, "
+                          "deadline, description, created_at) VALUES (1, 'MATMO-2025', 'Matmo', "
+                          "'storm', '2025-10-06', true, '16:00:00', '', '2025-10-06 00:00:00')"))
+        conn.execute(text("INSERT INTO reports (id, event_id, commune_code, report_date, "
+                          "latest_version, first_received_at, on_time) VALUES "
+                          "(1, 1, '06040', '2025-10-08', 1, '2025-10-08 06:00:00', true)"))
+        conn.execute(text("INSERT INTO report_versions (id, report_id, version, submission_id, "
+                          "body_hash, received_at, on_time, note, correction_reason, source) VALUES "
+                          "(1, 1, 1, 's1', 'h', '2025-10-08 06:00:00', true, '', '', 'web')"))
+        conn.execute(text("INSERT INTO report_figures (version_id, indicator_code, value) "
+                          "VALUES (1, 'people_dead', 2)"))
+    upgrade(directory=directory)
+    with db.engine.connect() as conn:
+        schedules = conn.execute(text("SELECT kind, deadline, due_day, active FROM "
+                                      "reporting_schedules")).all()
+        version = conn.execute(text("SELECT channel, no_damage FROM report_versions")).one()
+        figure = conn.execute(text("SELECT value, carried FROM report_figures")).one()
+    assert [(k, str(d)[:5], day, bool(a)) for k, d, day, a in schedules] == [("daily", "16:00", 0, True)]
+    assert (version[0], bool(version[1])) == ("web", False)
+    assert (figure[0], bool(figure[1])) == (2, False)

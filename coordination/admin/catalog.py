@@ -3,13 +3,38 @@ import re
 
 from sqlalchemy import func, select
 
-from ..errors import InputError
+from ..errors import InputError, message
 from ..extensions import db
 from ..indicators import Indicator
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 HXL = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$")
 NEW_GROUP = "__new__"
+SMS_CODE = re.compile(r"^[A-Za-z]{2,3}$")
+SMS_RESERVED = {"BC", "LD"}  # the SMS keyword and the correction-reason token
+
+
+def sms_code_problem(raw: str, indicator_code: str | None) -> tuple[str | None, str | None]:
+    """(normalised code or None for "no SMS code", error code or None)."""
+    code = (raw or "").strip().upper()
+    if not code:
+        return None, None
+    if not SMS_CODE.match(code):
+        return None, "bad_sms_code"
+    if code in SMS_RESERVED:
+        return code, "sms_code_reserved"
+    holder = db.session.scalar(select(Indicator.code).where(Indicator.sms_code == code))
+    if holder is not None and holder != indicator_code:
+        return code, "sms_code_exists"
+    return code, None
+
+
+def set_sms_code(indicator: Indicator, raw: str) -> None:
+    """An admin gives an indicator its SMS code (2–3 letters, unique), or clears it."""
+    code, problem = sms_code_problem(raw, indicator.code)
+    if problem:
+        raise InputError(422, {"sms_code": problem}, {"sms_code": message(problem, value=code)})
+    indicator.sms_code = code
 
 
 def catalog_groups() -> list[tuple[str, str, int]]:
@@ -65,6 +90,9 @@ def indicator_from_form(form) -> Indicator:
     hxl = " ".join(form.get("hxl", "").split())
     if hxl and not HXL.match(hxl):
         errors["hxl"] = "Thẻ HXL dạng #tag+thuoc_tinh (ví dụ: #affected+boats)."
+    sms_code, sms_problem = sms_code_problem(form.get("sms_code", ""), None)
+    if sms_problem:
+        errors["sms_code"] = message(sms_problem, value=sms_code)
     group_code, group_label, group_order = _group(form, errors)
     position = _position(form.get("position", ""), errors)
     if errors:
@@ -74,7 +102,8 @@ def indicator_from_form(form) -> Indicator:
                                       .where(Indicator.group_code == group_code)) or 0) + 1
     indicator = Indicator(code=code, label=label, unit=unit, group_code=group_code,
                           group_label=group_label, group_order=group_order, position=position,
-                          hxl=hxl, whole_number=bool(form.get("whole_number")), is_active=True)
+                          hxl=hxl, whole_number=bool(form.get("whole_number")), is_active=True,
+                          sms_code=sms_code)
     db.session.add(indicator)
     return indicator
 

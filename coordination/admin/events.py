@@ -1,50 +1,25 @@
 """Events from the admin form: scope by commune checkboxes, a daily deadline."""
 from collections import defaultdict
-from datetime import datetime, time
 
 from sqlalchemy import select
 
 from ..areas.lookup import fold
 from ..areas.models import Commune, FormerCommune
-from ..errors import InputError
-from ..events import DEFAULT_DEADLINE, Event, create_event
+from ..errors import Problems
+from ..events import Event, create_event
 from ..extensions import db
 
 
-def parse_deadline(text: str) -> time:
-    """'14:00' → time(14, 0); empty means the default deadline."""
-    text = (text or "").strip()
-    if not text:
-        return DEFAULT_DEADLINE
-    try:
-        return datetime.strptime(text, "%H:%M").time()
-    except ValueError:
-        raise InputError(422, {"deadline": "invalid"},
-                         {"deadline": "Giờ không hợp lệ (định dạng HH:MM, ví dụ 14:00)."}) from None
-
-
 def event_from_form(form) -> Event:
-    """Create an event from the submitted form, collecting every field error at once."""
-    errors, messages = {}, {}
-    communes = form.getlist("communes") if form.get("scope") == "communes" else []
-    if form.get("scope") == "communes" and not communes:
-        errors["communes"] = "required"
-        messages["communes"] = "Chọn ít nhất một xã/phường, hoặc chọn phạm vi toàn tỉnh."
-    try:
-        deadline = parse_deadline(form.get("deadline", ""))
-    except InputError as exc:
-        errors.update(exc.errors)
-        messages.update(exc.messages)
-    data = {name: form.get(name, "").strip()
-            for name in ("code", "name", "type", "start_date", "end_date", "description")}
-    try:
-        event = create_event({**data, "communes": communes})
-    except InputError as exc:
-        raise InputError(422, {**exc.errors, **errors}, {**exc.messages, **messages}) from None
-    if errors:
-        raise InputError(422, errors, messages)
-    event.deadline = deadline
-    return event
+    """The admin form's fields as create_event's data; scope comes from checkboxes."""
+    problems = Problems()
+    whole = form.get("scope") != "communes"
+    communes = [] if whole else form.getlist("communes")
+    if not whole and not communes:
+        problems.add("communes", "communes_required")
+    data = {name: form.get(name, "").strip() for name in
+            ("code", "name", "type", "start_date", "end_date", "description", "deadline")}
+    return create_event({**data, "communes": communes}, problems)
 
 
 def communes_by_district() -> list[tuple[str, list[dict]]]:

@@ -1,20 +1,23 @@
 """Admin pages: events, accounts, the indicator catalog. Logic lives in the sibling modules."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..areas.models import Commune
 from ..auth.access import admin_required
-from ..auth.accounts import issue_token
-from ..auth.models import ROLES, User
+from ..auth.accounts import issue_token, revoke_token, user_tokens
+from ..auth.models import ROLES, ApiToken, User
 from ..database import write_transaction
 from ..errors import InputError
 from ..events import EVENT_TYPES, Event, close_event
 from ..extensions import db
 from ..indicators import Indicator
 from ..reports.models import Report
+from ..reports.submission import forget_catalog
+from ..timeutil import utcnow
+from ..settings import SPECS, get_settings, update_settings
 from .accounts import account_from_form, reset_password, set_active
-from .catalog import NEW_GROUP, all_indicators, catalog_groups, indicator_from_form
+from .catalog import NEW_GROUP, all_indicators, catalog_groups, indicator_from_form, set_sms_code
 from .events import communes_by_district, event_from_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -35,10 +38,10 @@ def _page(page, errors=None, status=200):
 def _write(action, page, success: str, back: str):
     """Run a write; bad input shows `page` again with field errors (422), else go `back`."""
     try:
-        with write_transaction():
+        with write_transaction(conflict=("form", "exists")):  # a twin created meanwhile
             action()
     except InputError as exc:
-        return _page(page, exc.messages, 422)
+        return _page(page, exc.messages, exc.status)
     flash(success, "success")
     return redirect(url_for(back))
 
@@ -106,7 +109,7 @@ def users():
     return _list_or_create(users_page, account_from_form, "Đã tạo tài khoản.")
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.post("/users/<id:user_id>/active")
 def user_active(user_id):
     user = db.get_or_404(User, user_id)
     active = request.form.get("active") == "1"
@@ -114,7 +117,7 @@ def user_active(user_id):
                   f"Đã {'mở lại' if active else 'khóa'} tài khoản {user.username}.", "admin.users")
 
 
-@bp.post("/users/<int:user_id>/password")
+@bp.post("/users/<id:user_id>/password")
 def user_password(user_id):
     user = db.get_or_404(User, user_id)
     with write_transaction():
@@ -124,16 +127,43 @@ def user_password(user_id):
                        "trang này chỉ hiện một lần.")
 
 
-@bp.post("/users/<int:user_id>/token")
+@bp.post("/users/<id:user_id>/token")
 def user_token(user_id):
     user = db.get_or_404(User, user_id)
     with write_transaction():
-        token = issue_token(user)
+        token = issue_token(user, name=request.form.get("name", ""))
     return _shown_once("Mã truy cập API (token)", token, user,
                        "Dùng trong tiêu đề Authorization: Bearer …; trang này chỉ hiện một lần.")
 
 
+@bp.get("/users/<id:user_id>/tokens")
+def user_token_list(user_id):
+    """The user's API tokens (never the secrets): name, dates, state; revoke one by one."""
+    user = db.get_or_404(User, user_id)
+    return render_template("admin/tokens.html", user=user, tokens=user_tokens(user),
+                           now=utcnow())
+
+
+@bp.post("/users/<id:user_id>/tokens/<id:token_id>/revoke")
+def user_token_revoke(user_id, token_id):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id:
+        abort(404)
+    with write_transaction():
+        revoke_token(token)
+    flash(f"Đã thu hồi token #{token.id}.", "success")
+    return redirect(url_for("admin.user_token_list", user_id=user_id))
+
+
 # --- indicator catalog --------------------------------------------------------------
+
+@bp.after_request
+def _refresh_catalog(response):
+    """A catalog edit is seen at once in this worker (others refresh within CATALOG_TTL)."""
+    if request.method == "POST" and (request.endpoint or "").startswith("admin.indicator"):
+        forget_catalog()
+    return response
+
 
 def indicators_page():
     options = [(code, label) for code, label, _ in catalog_groups()]
@@ -152,3 +182,30 @@ def indicator_active(code):
     active = request.form.get("active") == "1"
     return _write(lambda: setattr(indicator, "is_active", active), indicators_page,
                   f"Đã {'dùng lại' if active else 'ngừng dùng'} chỉ tiêu {code}.", "admin.indicators")
+
+
+@bp.post("/indicators/<code>/sms")
+def indicator_sms(code):
+    indicator = db.get_or_404(Indicator, code)
+    raw = request.form.get("sms_code", "")
+
+    def action():
+        try:
+            set_sms_code(indicator, raw)
+        except InputError as exc:  # shown above the table, not on the "add" form's field
+            raise InputError(422, {"form": exc.errors["sms_code"]},
+                             {"form": f"{indicator.label}: {exc.messages['sms_code']}"}) from None
+    return _write(action, indicators_page,
+                  f"Đã lưu mã SMS của chỉ tiêu {code}.", "admin.indicators")
+# --- settings (agency block of official documents) ------------------------------------
+
+def settings_page():
+    return "admin/settings.html", dict(specs=SPECS, values=get_settings())
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    if request.method == "GET":
+        return _page(settings_page)
+    return _write(lambda: update_settings(request.form), settings_page,
+                  "Đã lưu thông tin cơ quan và người ký.", "admin.settings")

@@ -8,28 +8,19 @@ from sqlalchemy import select
 
 from ..areas.lookup import area_codes, search_communes
 from ..areas.models import Area, Commune
-from ..auth.access import admin_required, login_required, provincial_required
-from ..errors import InputError
-from ..events import Event, create_event, event_dict
+from ..auth.access import admin_required, commune_scope, login_required, provincial_required
+from ..database import retry_on_conflict, write_transaction
+from ..events import Event, create_event
 from ..extensions import db
+from ..http import json_body
 from ..indicators import active_indicators
 from ..reports.aggregation import summarize
 from ..reports.history import report_history
-from ..reports.submission import from_payload, submit
+from ..reports.submission import from_payload, submit_report
 from ..selection import parse_date, require_event, resolve
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).parent / "openapi.json"
-
-
-def json_body(empty_ok: bool = False) -> dict:
-    """The request's JSON object; with empty_ok, no body at all reads as {}."""
-    if empty_ok and not request.content_length:
-        return {}
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InputError(400, {"body": "invalid_json"}, {"body": "Nội dung phải là JSON hợp lệ."})
-    return body
 
 
 @bp.get("/openapi.json")
@@ -41,15 +32,16 @@ def openapi():
 @login_required
 def list_events():
     events = db.session.scalars(select(Event).order_by(Event.start_date.desc()))
-    return jsonify(events=[event_dict(e) for e in events])
+    return jsonify(events=[e.as_dict() for e in events])
 
 
 @bp.post("/events")
 @admin_required
 def post_event():
-    event = create_event(json_body())
-    db.session.commit()
-    return jsonify(event_dict(event)), 201
+    data = json_body()
+    with write_transaction(conflict=("code", "exists")):
+        event = create_event(data)
+    return jsonify(event.as_dict()), 201
 
 
 @bp.get("/communes")
@@ -78,13 +70,14 @@ def list_indicators():
     return jsonify(indicators=[{
         "code": i.code, "label": i.label, "unit": i.unit, "group": i.group_label,
         "group_code": i.group_code, "order": [i.group_order, i.position], "hxl": i.hxl,
-        "whole_number": i.whole_number} for i in active_indicators()])
+        "whole_number": i.whole_number, "sms_code": i.sms_code} for i in active_indicators()])
 
 
 @bp.post("/reports")
 @login_required
 def post_report():
-    receipt = submit(current_user, from_payload(json_body()), source="api")
+    sub = from_payload(json_body())
+    receipt = retry_on_conflict(lambda: submit_report(current_user, sub, channel="api"))
     return jsonify(receipt.as_dict()), 200 if receipt.replayed else 201
 
 
@@ -92,13 +85,8 @@ def post_report():
 @login_required
 def event_reports(code):
     event = require_event(code)
-    commune = request.args.get("commune") or None
-    if current_user.role == "commune":
-        if commune and commune != current_user.commune_code:
-            raise InputError(403, {"commune": "forbidden"},
-                             {"commune": "Chỉ xem được báo cáo của xã/phường mình."})
-        commune = current_user.commune_code
-    day = parse_date(request.args["date"]) if request.args.get("date") else None
+    commune = commune_scope(current_user, request.args.get("commune"))
+    day = parse_date(request.args["date"], event=event) if "date" in request.args else None
     return jsonify(reports=report_history(event, day=day, commune_code=commune))
 
 

@@ -31,11 +31,6 @@ def search_communes(query: str, limit: int = 20) -> list[dict]:
     return list(out.values())[:limit]
 
 
-def former_names(code: str) -> list[FormerCommune]:
-    return list(db.session.scalars(
-        select(FormerCommune).where(FormerCommune.new_code == code).order_by(FormerCommune.old_name)))
-
-
 def area_codes(area_code: str) -> list[str]:
     """Member commune codes of a named area."""
     return list(db.session.scalars(

@@ -2,20 +2,31 @@
 from datetime import timedelta
 from functools import wraps
 
-from flask import abort, jsonify, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select, update
 
 from ..database import write_transaction
+from ..errors import InputError
 from ..extensions import db, login_manager
+from ..http import api_error
+from ..security import parse_id
 from ..timeutil import utcnow
 from .models import ApiToken, User, hash_token
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user and user.active else None
+    """From the session or remember cookie: "<id>:<auth_generation>" (see User.get_id).
+
+    A cookie from before a password reset or log-out names an older generation and
+    loads nobody."""
+    number, _, generation = str(user_id).partition(":")
+    number = parse_id(number)
+    user = db.session.get(User, number) if number else None
+    if user is None or not user.active or generation != str(user.auth_generation or 0):
+        return None
+    return user
 
 
 @login_manager.request_loader
@@ -25,23 +36,28 @@ def load_user_from_token(req) -> User | None:
         return None
     token = db.session.scalar(
         select(ApiToken).where(ApiToken.token_hash == hash_token(header[7:].strip())))
-    if token is None:
+    if token is None or not token.usable(utcnow()):
         return None
     user = db.session.get(User, token.user_id)
     if user is None or not user.active:
         return None
-    _touch(token)
+    if not token.last_used_at or utcnow() - token.last_used_at >= TOUCH_EVERY:
+        g.token_to_touch = token.id  # written after the response (the loader only reads)
     return user
 
 
-def _touch(token: ApiToken) -> None:
-    """Record token use at most hourly, in a short write of its own (not in a read transaction)."""
-    now = utcnow()
-    if token.last_used_at and now - token.last_used_at < timedelta(hours=1):
-        return
-    with write_transaction():
-        db.session.execute(update(ApiToken).where(ApiToken.id == token.id)
-                           .values(last_used_at=now))
+TOUCH_EVERY = timedelta(hours=1)
+
+
+def record_token_use(response):
+    """After a successful request: note the token's use, at most hourly, in a short write of
+    its own, so a submission's transaction and the loader never write for it."""
+    token_id = g.pop("token_to_touch", None)
+    if token_id is not None and response.status_code < 500:
+        with write_transaction():
+            db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                               .values(last_used_at=utcnow()))
+    return response
 
 
 def wants_json() -> bool:
@@ -51,7 +67,7 @@ def wants_json() -> bool:
 @login_manager.unauthorized_handler
 def unauthorized():
     if wants_json():
-        return jsonify(error="unauthorized", message="Cần đăng nhập (Authorization: Bearer)."), 401
+        return api_error(401)
     return redirect(url_for("auth.login", next=request.full_path))
 
 
@@ -72,3 +88,25 @@ def role_required(*roles: str):
 login_required = role_required("admin", "province", "commune")
 provincial_required = role_required("admin", "province")
 admin_required = role_required("admin")
+gateway_required = role_required("gateway")  # SMS gateways only (API tokens)
+
+
+def commune_scope(user: User, requested: str | None, area_code: str | None = None) -> str | None:
+    """The one access rule for "which commune may this user look at".
+
+    A commune officer is always narrowed to their own commune, and asking for
+    another one, or for an area, is a 403 `forbidden_scope` (never a silently
+    narrowed answer that looks like a province table); province and admin users
+    get what they asked for (None = everything).
+    """
+    if user.role == "commune":
+        if area_code or (requested and requested != user.commune_code):
+            raise InputError(403, {"scope": "forbidden_scope"})
+        return user.commune_code
+    return requested or None
+
+
+def require_writer(user: User, commune_code: str) -> None:
+    """Writing for a commune: its own officers, and province/admin staff entering for it."""
+    if not user.can_write_for(commune_code):
+        raise InputError(403, {"commune": "own_commune_only"})

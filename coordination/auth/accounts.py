@@ -1,63 +1,143 @@
 """Creating accounts, issuing tokens and throttling log-ins."""
+import math
+import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..areas.models import Commune
+from ..errors import Problems
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import ROLES, ApiToken, LoginAttempt, User, hash_token, new_token
+from .models import ROLES, ApiToken, LoginAttempt, LoginThrottle, User, hash_token, new_token
 
 
-class AccountError(ValueError):
-    pass
+USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,80}$")
+PHONE = re.compile(r"^\+?[0-9 .]{8,15}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def create_user(username: str, password: str, role: str, commune_code: str | None = None,
-                full_name: str = "", phone: str = "", email: str = "") -> User:
-    username = username.strip()
-    if not username:
-        raise AccountError("Tên đăng nhập không được để trống.")
+                full_name: str = "", phone: str = "", email: str = "",
+                problems: Problems | None = None) -> User:
+    """Add an account; every field is checked at once (the admin form shows them all)."""
+    problems = problems or Problems()
+    username, phone, email = username.strip(), phone.strip(), email.strip()
+    if not USERNAME.match(username):
+        problems.add("username", "invalid", say="bad_username")
+    elif db.session.scalar(select(User.id).where(User.username == username)):
+        problems.add("username", "exists", say="username_exists", username=username)
     if role not in ROLES:
-        raise AccountError(f"Vai trò phải là một trong: {', '.join(ROLES)}.")
-    if role == "commune":
-        if not commune_code or db.session.get(Commune, commune_code) is None:
-            raise AccountError("Tài khoản cấp xã cần mã xã/phường hợp lệ (--commune).")
-    else:
-        commune_code = None
+        problems.add("role", "invalid", say="bad_role")
+    elif role == "commune" and (not commune_code or db.session.get(Commune, commune_code) is None):
+        problems.add("commune", "required", say="commune_required")
     if len(password) < 8:
-        raise AccountError("Mật khẩu cần ít nhất 8 ký tự.")
-    if db.session.scalar(select(User).where(User.username == username)):
-        raise AccountError(f"Tên đăng nhập '{username}' đã tồn tại.")
-    user = User(username=username, role=role, commune_code=commune_code,
-                full_name=full_name, phone=phone, email=email)
+        problems.add("password", "too_short", say="password_too_short")
+    if phone and not PHONE.match(phone):
+        problems.add("phone", "invalid", say="bad_phone")
+    if email and not EMAIL.match(email):
+        problems.add("email", "invalid", say="bad_email")
+    if len(full_name) > 160:
+        problems.add("full_name", "too_long")
+    problems.raise_if_any(422)
+    user = User(username=username, role=role, commune_code=commune_code if role == "commune" else None,
+                full_name=full_name.strip(), phone=phone, email=email)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
 
 
-def issue_token(user: User) -> str:
+def issue_token(user: User, name: str = "", days: int | None = None) -> str:
+    """A new API token for the user, shown once; it expires after `days`
+    (default API_TOKEN_DAYS; 0 = never). Older tokens stay valid until revoked."""
     token = new_token()
-    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+    days = current_app.config["API_TOKEN_DAYS"] if days is None else days
+    expires = utcnow() + timedelta(days=days) if days and days > 0 else None
+    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), name=name.strip()[:80],
+                            expires_at=expires))
+    db.session.flush()
     return token
 
 
-def _window_start():
-    return utcnow() - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+def user_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                   .order_by(ApiToken.id.desc())))
 
 
-def login_blocked(username: str, remote_addr: str) -> bool:
-    """Too many recent failures for this account, or from this address."""
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    since = _window_start()
-    by_user = db.session.scalar(select(func.count(LoginAttempt.id)).where(
-        LoginAttempt.username == username, LoginAttempt.at >= since))
-    by_addr = db.session.scalar(select(func.count(LoginAttempt.id)).where(
-        LoginAttempt.remote_addr == remote_addr, LoginAttempt.at >= since))
-    return by_user >= limit or by_addr >= 4 * limit
+def revoke_token(token: ApiToken) -> None:
+    """The token stops working at once (idempotent: the first revocation time is kept)."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+
+
+# --- log-in throttle ------------------------------------------------------------------
+#
+# Two counters, each one row locked for the attempt (SQLite: the write lock of the
+# POST; PostgreSQL: SELECT ... FOR UPDATE), so concurrent guesses are counted one
+# after another and none is evaluated past the limit:
+# - per username: after LOGIN_MAX_FAILURES failures, each further attempt must wait a
+#   delay doubling from 1 s up to LOGIN_MAX_DELAY_SECONDS. Other people's failures can
+#   delay the real owner by at most that, never lock them out for the whole window.
+# - per client address: LOGIN_MAX_FAILURES_PER_ADDRESS failures in LOGIN_WINDOW_MINUTES
+#   block that address until the window ends. Behind a reverse proxy the address is
+#   the client's only if TRUSTED_PROXIES is set (see security.py).
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    wait_seconds: int = 0  # > 0: refused without checking the password
+
+
+def _locked_rows(keys: list[str]) -> dict[str, LoginThrottle]:
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    now = utcnow()
+    db.session.execute(insert(LoginThrottle.__table__).values(
+        [{"key": k, "failures": 0, "window_start": now} for k in keys]).on_conflict_do_nothing())
+    rows = db.session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))
+                              .order_by(LoginThrottle.key).with_for_update()
+                              .execution_options(populate_existing=True))
+    return {row.key: row for row in rows}
+
+
+def _seconds_until(moment, now) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def attempt_login(username: str, password: str, remote_addr: str) -> LoginResult:
+    """One log-in attempt, counted atomically; run inside write_transaction()."""
+    config = current_app.config
+    now = utcnow()
+    username = username.strip()[:80]
+    user_key, addr_key = f"u:{username}", f"a:{remote_addr[:64]}"
+    rows = _locked_rows(sorted({user_key, addr_key}))
+    window = timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
+    for row in rows.values():
+        if row.window_start <= now - window:
+            row.failures, row.window_start = 0, now
+    by_user, by_addr = rows[user_key], rows[addr_key]
+    if by_addr.failures >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+        return LoginResult(None, _seconds_until(by_addr.window_start + window, now))
+    if by_user.wait_until and by_user.wait_until > now:
+        return LoginResult(None, _seconds_until(by_user.wait_until, now))
+    user = authenticate(username, password, remote_addr)
+    if user is not None:
+        by_user.failures, by_user.wait_until = 0, None
+        return LoginResult(user)
+    by_addr.failures += 1
+    by_user.failures += 1
+    over = by_user.failures - config["LOGIN_MAX_FAILURES"]
+    if over >= 0:
+        delay = min(2 ** min(over, 16), config["LOGIN_MAX_DELAY_SECONDS"])
+        by_user.wait_until = now + timedelta(seconds=delay)
+    return LoginResult(None)
 
 
 # Checked against when the account does not exist, so an unknown username takes
@@ -66,11 +146,11 @@ _DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
 
 
 def authenticate(username: str, password: str, remote_addr: str) -> User | None:
+    """Checks the password; a failure is also kept in login_attempts (an audit trail)."""
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
     elif user.active and user.check_password(password):
-        db.session.execute(delete(LoginAttempt).where(LoginAttempt.username == user.username))
         return user
     db.session.add(LoginAttempt(username=username.strip()[:80], remote_addr=remote_addr[:64]))
     return None

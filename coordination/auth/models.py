@@ -4,14 +4,15 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..timeutil import utcnow
 
-ROLES = {"admin": "Quản trị", "province": "Cấp tỉnh", "commune": "Cấp xã"}
+# "gateway": an SMS gateway (API only): posts inbound SMS and drains the SMS outbox.
+ROLES = {"admin": "Quản trị", "province": "Cấp tỉnh", "commune": "Cấp xã", "gateway": "Cổng SMS"}
 
 
 class User(UserMixin, db.Model):
@@ -26,10 +27,20 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Raised by a password reset or a log-out: every session and remember cookie
+    # issued before carries the old number (see get_id) and no longer loads.
+    auth_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.auth_generation or 0}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember cookie of this user stops working."""
+        self.auth_generation = (self.auth_generation or 0) + 1
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
@@ -38,10 +49,11 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     def can_write_for(self, commune_code: str) -> bool:
-        """Commune officers write only for their own commune; admins may enter for any."""
+        """Commune officers write only for their own commune; province and admin staff may
+        enter for any (a commune that phoned its figures in)."""
         if self.role == "commune":
             return self.commune_code == commune_code
-        return self.role == "admin"
+        return self.role in ("admin", "province")
 
     def can_read_commune(self, commune_code: str) -> bool:
         return self.role in ("admin", "province") or self.commune_code == commune_code
@@ -58,6 +70,17 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # only the hash is stored
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)  # None: issued before expiry existed
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    def usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "created_at": self.created_at,
+                "last_used_at": self.last_used_at, "expires_at": self.expires_at,
+                "revoked_at": self.revoked_at}
 
 
 class LoginAttempt(db.Model):
@@ -67,6 +90,19 @@ class LoginAttempt(db.Model):
     username: Mapped[str] = mapped_column(String(80), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class LoginThrottle(db.Model):
+    """Failed log-ins per key ("u:<username>" or "a:<address>"), one row updated under a lock.
+
+    Counting in one locked row (not by counting rows after the fact) keeps
+    concurrent guesses from all being evaluated before any is counted.
+    """
+    __tablename__ = "login_throttles"
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    wait_until: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 def hash_token(token: str) -> str:

@@ -4,9 +4,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import db
+from ..database import write_transaction
+from ..errors import message
 from . import access  # noqa: F401  (registers the user loaders)
-from .accounts import authenticate, login_blocked
+from .accounts import attempt_login
 
 bp = Blueprint("auth", __name__)
 
@@ -30,24 +31,28 @@ def login():
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        remote = request.remote_addr or ""
-        if login_blocked(username, remote):
-            error = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút."
-            status = 429
-        else:
-            user = authenticate(username, password, remote)
-            db.session.commit()
-            if user:
-                login_user(user, remember=True)
-                return redirect(_safe_next(request.args.get("next")) or url_for("web.home"))
-            error = "Tên đăng nhập hoặc mật khẩu không đúng."
-            status = 401
-        return render_template("auth/login.html", error=error, username=username), status
+        remote = request.remote_addr or ""  # the client's, through TRUSTED_PROXIES only
+        with write_transaction():
+            result = attempt_login(username, password, remote)
+        if result.user:
+            login_user(result.user, remember=True)
+            return redirect(_safe_next(request.args.get("next")) or url_for("web.home"))
+        if result.wait_seconds:
+            error = message("login_wait", seconds=result.wait_seconds)
+            return render_template("auth/login.html", error=error, username=username), 429, \
+                {"Retry-After": str(result.wait_seconds)}
+        error = "Tên đăng nhập hoặc mật khẩu không đúng."
+        return render_template("auth/login.html", error=error, username=username), 401
     return render_template("auth/login.html", error=error, username=username)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Ends this user's sessions everywhere: every session and remember cookie issued
+    before (a copied cookie too) stops loading."""
+    if current_user.is_authenticated:
+        with write_transaction():
+            current_user.end_sessions()
     logout_user()
     flash("Đã đăng xuất.", "info")
     return redirect(url_for("auth.login"))

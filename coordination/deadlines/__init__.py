@@ -2,8 +2,7 @@
 from flask import Flask
 from flask_login import current_user
 
-from ..events import Event
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..reports.submission import report_received
 from .flags import on_report
 from .models import ComplianceFlag, Notification, ReportingSchedule  # noqa: F401 (create_all)
@@ -18,7 +17,7 @@ def on_report_received(version) -> None:
     if version.version != 1:
         return  # status depends on the first receipt only
     report = version.report
-    event = db.session.get(Event, report.event_id)
+    event = report.event
     schedules = schedules_of(event)
     on_report(report, event, schedules, version.received_at)
     for schedule in schedules:

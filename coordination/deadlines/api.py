@@ -2,30 +2,29 @@
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
-from ..api import json_body
-from ..auth.access import admin_required, provincial_required
+from ..http import json_body
+from ..auth.access import admin_required, gateway_required, provincial_required
 from ..database import write_transaction
-from ..errors import InputError
+from ..errors import InputError, message
 from ..extensions import db
 from ..selection import require_event, resolve
 from ..timeutil import utcnow
 from .board import day_board, pick_schedule
 from .models import CHANNELS, Notification
-from .reminders import MAX_ATTEMPTS
+from .reminders import MAX_ATTEMPTS, mark_notification
 from .schedules import create_schedule
 
 bp = Blueprint("deadlines_api", __name__, url_prefix="/api/v1")
 
 
 def _no_schedule():
-    return InputError(404, {"schedule": "not_found"},
-                      {"schedule": "Sự kiện chưa có lịch báo cáo."})
+    return InputError(404, {"schedule": "not_found"}, {"schedule": message("no_schedule")})
 
 
 @bp.get("/events/<code>/compliance")
 @provincial_required
 def compliance(code):
-    selection = resolve(code, request.args)
+    selection = resolve(code, request.args, days_ahead=1)  # tomorrow: who is pending
     schedule = pick_schedule(selection.event, request.args.get("schedule"))
     if schedule is None:
         raise _no_schedule()
@@ -39,8 +38,9 @@ def compliance(code):
 @bp.post("/events/<code>/schedules")
 @admin_required
 def post_schedule(code):
-    schedule = create_schedule(require_event(code), json_body())
-    db.session.commit()
+    data = json_body()
+    with write_transaction(conflict=("schedule", "exists")):
+        schedule = create_schedule(require_event(code), data)
     return jsonify(id=schedule.id, kind=schedule.kind, label=schedule.label), 201
 
 
@@ -53,7 +53,7 @@ STATUS_FILTERS = {
 
 
 @bp.get("/notifications")
-@provincial_required
+@gateway_required
 def notifications():
     """Outbox rows; a gateway polls ?status=pending&channel=sms (default channels: sms, zalo)."""
     status = request.args.get("status", "pending")
@@ -70,33 +70,20 @@ def notifications():
     return jsonify(notifications=[n.as_dict() for n in rows])
 
 
-def _outbox_row(note_id: int) -> Notification:
-    note = db.session.get(Notification, note_id)
-    if note is None:
-        raise InputError(404, {"notification": "not_found"})
-    return note
-
-
-@bp.post("/notifications/<int:note_id>/sent")
-@provincial_required
+@bp.post("/notifications/<id:note_id>/sent")
+@gateway_required
 def mark_sent(note_id):
     """The gateway delivered it (idempotent: a repeat keeps the first time)."""
     with write_transaction():
-        note = _outbox_row(note_id)
-        if note.sent_at is None:
-            note.sent_at = utcnow()
-            note.attempts += 1
+        note = mark_notification(note_id, delivered=True)
     return jsonify(note.as_dict())
 
 
-@bp.post("/notifications/<int:note_id>/failed")
-@provincial_required
+@bp.post("/notifications/<id:note_id>/failed")
+@gateway_required
 def mark_failed(note_id):
     """The gateway could not deliver: count the attempt, keep the error for the operator."""
-    body = json_body(empty_ok=True)
+    error = str(json_body(empty_ok=True).get("error") or "")
     with write_transaction():
-        note = _outbox_row(note_id)
-        if note.sent_at is None:
-            note.attempts += 1
-            note.last_error = str(body.get("error") or "")[:500]
+        note = mark_notification(note_id, delivered=False, error=error)
     return jsonify(note.as_dict())

@@ -6,7 +6,7 @@ until 14:00. Rates follow DHIS2: reporting rate = received / expected, timely
 reporting rate = received on time / expected, expected = flagged periods.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -15,19 +15,18 @@ from ..errors import InputError
 from ..events import Event
 from ..reports.aggregation import scope_select
 from ..extensions import db
+from ..security import parse_id
 from ..timeutil import iso_local, to_local
-from .flags import period_statuses
+from .flags import period_statuses, statuses_by_period
 from .models import ComplianceFlag, ReportingSchedule
 from .reminders import officers
 from .schedules import Period, belongs, due_periods, period_of, schedules_of, upcoming_period
 
-MAX_COLUMNS = 62
-
-
 def pick_schedule(event: Event, schedule_id: str | None) -> ReportingSchedule | None:
     """The requested schedule of the event, else its first active one (daily first)."""
     if schedule_id:
-        schedule = db.session.get(ReportingSchedule, int(schedule_id)) if schedule_id.isdigit() else None
+        number = parse_id(schedule_id)
+        schedule = db.session.get(ReportingSchedule, number) if number else None
         if schedule is None or schedule.event_id != event.id:
             raise InputError(404, {"schedule": "not_found"},
                              {"schedule": "Không tìm thấy lịch báo cáo của sự kiện này."})
@@ -87,15 +86,20 @@ def day_board(schedule: ReportingSchedule, event: Event, day: date, now_utc: dat
     return Day(period, rows, counts)
 
 
+DEFAULT_DAYS = 14  # the matrix shows the last two weeks unless more is asked for
+
+
 @dataclass
 class Matrix:
     periods: list[Period]
     rows: list[dict] = field(default_factory=list)  # code, name, cells, rates
     province: dict = field(default_factory=dict)
+    days: int | None = DEFAULT_DAYS  # None: the whole event
+    hidden: int = 0  # earlier periods not shown
 
 
 def _rates(statuses: list[str]) -> dict:
-    """DHIS2 rates over flagged periods (unflagged ones are not counted as expected)."""
+    """DHIS2 rates over due periods (the open period is not counted as expected)."""
     expected = sum(1 for s in statuses if s in ("on_time", "late", "missing"))
     on_time = statuses.count("on_time")
     received = on_time + statuses.count("late")
@@ -110,22 +114,48 @@ def open_period(schedule: ReportingSchedule, event: Event, now_utc: datetime) ->
     return period if period and period.first <= to_local(now_utc).date() else None
 
 
+def parse_days(value: str | None) -> int | None:
+    """?days=N (1–366) or ?days=all; the default is the last 14 days."""
+    if value in (None, ""):
+        return DEFAULT_DAYS
+    if value == "all":
+        return None
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= 366:
+        return int(value)
+    raise InputError.one(422, "days", "invalid")
+
+
 def matrix(schedule: ReportingSchedule, event: Event, now_utc: datetime,
-           area_code: str | None = None) -> Matrix:
-    """Every due period from the flags, plus the open period live; rates over due periods."""
+           area_code: str | None = None, days: int | None = DEFAULT_DAYS) -> Matrix:
+    """Communes × the periods of the last `days` days, ending today (the open period live).
+
+    A due period's cell is its flag; where the deadline job has not flagged it (yet), the
+    status is computed from the reports the same way, so a day with a report is never
+    left grey. Rates cover every due period of the event, not only the ones shown.
+    """
     due = due_periods(schedule, event, now_utc)
     current = open_period(schedule, event, now_utc)
+    periods = due + ([current] if current else [])
+    end = to_local(now_utc).date()
+    if event.end_date and event.end_date < end:
+        end = event.end_date
+    shown = [p for p in periods if p.first <= end and (days is None or p.last > end - timedelta(days=days))]
+    names = _names(event, area_code)
     flags = _flags(schedule)
-    live = period_statuses(schedule, event, current, now_utc) if current else {}
-    result = Matrix((due + ([current] if current else []))[-MAX_COLUMNS:])
+    unflagged = [p for p in due if any((code, p.key) not in flags for code in names)]
+    live = statuses_by_period(schedule, event, unflagged + ([current] if current else []),
+                              now_utc, list(names) if area_code else None)
+    result = Matrix(shown, days=days, hidden=len(periods) - len(shown))
+    first_shown = len(periods) - len(shown)
     everything: list[str] = []
-    for code, name in _names(event, area_code).items():
-        cells = [flags.get((code, p.key), ("none", None))[0] for p in due]
+    for code, name in names.items():
+        cells = [(flags.get((code, p.key)) or live[p.key].get(code, ("none", None)))[0]
+                 for p in due]
         everything += cells
         rates = _rates(cells)
         if current:
-            cells.append(live[code][0])
-        result.rows.append({"code": code, "name": name, "cells": cells[-MAX_COLUMNS:],
+            cells.append(live[current.key].get(code, ("pending", None))[0])
+        result.rows.append({"code": code, "name": name, "cells": cells[first_shown:],
                             "rates": rates})
     result.province = _rates(everything)
     return result

@@ -4,11 +4,11 @@ from datetime import datetime
 import click
 from flask import current_app
 
-from ..extensions import db
+from ..database import retry_on_conflict
 from ..selection import require_event
 from ..errors import InputError
 from ..timeutil import to_utc_naive, utcnow
-from . import jobs, reminders, scheduler as sched
+from . import jobs, scheduler as sched
 from .schedules import ensure_default_schedule
 
 deadlines = click.Group("deadlines", help="Reporting deadlines: flags, reminders, e-mail.")
@@ -54,15 +54,14 @@ def attach(event_code):
         event = require_event(event_code)
     except InputError as exc:
         raise click.ClickException(exc.messages["event"]) from exc
-    schedule = ensure_default_schedule(event)
-    db.session.commit()
+    schedule = retry_on_conflict(lambda: ensure_default_schedule(event))
     click.echo(f"Lịch #{schedule.id}: {schedule.label}.")
 
 
 @deadlines.command("send-email")
 def send_email():
     """Send due reminder e-mails now (the scheduler does this every minute)."""
-    result = reminders.deliver_email()
+    result = jobs.deliver_email()
     click.echo(f"Đã gửi {result['sent']}, lỗi {result['failed']}.")
 
 

@@ -3,17 +3,20 @@
 Each needs an application context and nothing else, so the CLI, the tests and
 APScheduler call the very same code.
 """
+import smtplib
 from datetime import datetime, time
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..database import write_transaction
 from ..events import Event
 from ..extensions import db
-from ..timeutil import local_deadline_utc, to_local
+from ..timeutil import local_deadline_utc, to_local, utcnow
 from .flags import RunResult, run_deadline
-from .models import ReportingSchedule
-from .reminders import close_in_app, send_reminders
+from .models import Notification, ReportingSchedule
+from .reminders import (claim_email, close_in_app, due_emails, record_email, send_email,
+                        send_reminders)
 
 
 def live_schedules(event_code: str | None = None) -> list[tuple[ReportingSchedule, Event]]:
@@ -29,12 +32,12 @@ def live_schedules(event_code: str | None = None) -> list[tuple[ReportingSchedul
 def deadline_for(schedule_id: int, now_utc: datetime, full: bool = False) -> RunResult | None:
     """The deadline job of one schedule; safe to run twice or from two processes at once."""
     schedule = db.session.get(ReportingSchedule, schedule_id)
-    event = db.session.get(Event, schedule.event_id) if schedule else None
+    event = schedule.event if schedule else None
     if event is None or event.closed_at is not None:
         return None  # closing an event stops its schedule
-    result = run_deadline(schedule, event, now_utc, full)
-    if result.periods:
-        with write_transaction():
+    with write_transaction():
+        result = run_deadline(schedule, event, now_utc, full)
+        if result.periods:
             close_in_app(schedule.id, result.periods[-1])
     return result
 
@@ -50,7 +53,8 @@ def reminders_for(schedule_id: int, now_utc: datetime, slot: time) -> int:
     schedule = db.session.get(ReportingSchedule, schedule_id)
     if schedule is None:
         return 0
-    return send_reminders(schedule, db.session.get(Event, schedule.event_id), now_utc, slot)
+    with write_transaction():
+        return send_reminders(schedule, schedule.event, now_utc, slot)
 
 
 def catch_up(now_utc: datetime) -> dict[int, RunResult]:
@@ -63,3 +67,26 @@ def catch_up(now_utc: datetime) -> dict[int, RunResult]:
         if passed:
             reminders_for(schedule.id, now_utc, max(passed))
     return results
+
+
+def deliver_email(now: datetime | None = None) -> dict:
+    """Send due e-mails, each claimed in a short transaction of its own so that a slow SMTP
+    server never holds a write lock; a failure is retried later with backoff."""
+    now = now or utcnow()
+    if not current_app.config.get("SMTP_HOST"):
+        return {"sent": 0, "failed": 0}
+    result = {"sent": 0, "failed": 0}
+    for note_id in due_emails(now):
+        with write_transaction():
+            claimed = claim_email(note_id, now)
+        if not claimed:
+            continue
+        try:
+            send_email(db.session.get(Notification, note_id))
+            error = None
+        except (OSError, smtplib.SMTPException) as exc:
+            error = str(exc) or exc.__class__.__name__
+        with write_transaction():
+            record_email(note_id, now, error)
+        result["failed" if error else "sent"] += 1
+    return result

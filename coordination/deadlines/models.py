@@ -1,43 +1,16 @@
 """Reporting schedules, one compliance flag per (schedule, commune, period), the outbox."""
-from datetime import date, datetime, time
+from datetime import datetime
 
-from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, String, Text, Time,
-                        UniqueConstraint)
+from sqlalchemy import (DateTime, ForeignKey, Integer, String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..events import KINDS, ReportingSchedule  # noqa: F401  (schedules belong to their event)
 from ..extensions import db
 from ..timeutil import utcnow
 
-KINDS = {"daily": "Hằng ngày", "monthly": "Hằng tháng"}
 STATUSES = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa báo cáo",
             "pending": "Chưa đến hạn"}
 CHANNELS = {"in_app": "Trên ứng dụng", "sms": "SMS", "zalo": "Zalo", "email": "Thư điện tử"}
-
-
-class ReportingSchedule(db.Model):
-    """Deadlines of one event: daily (period = local date) or monthly (period = month)."""
-    __tablename__ = "reporting_schedules"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16), default="daily")
-    deadline: Mapped[time] = mapped_column(Time, default=time(14, 0))  # local wall clock
-    due_day: Mapped[int | None] = mapped_column(Integer)  # monthly: day of the month
-    reminder_times: Mapped[str] = mapped_column(String(100), default="10:00,13:00")
-    programme: Mapped[str] = mapped_column(String(300), default="")
-    starts_on: Mapped[date] = mapped_column(Date)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    @property
-    def reminders(self) -> list[time]:
-        return [time.fromisoformat(t.strip()) for t in self.reminder_times.split(",") if t.strip()]
-
-    @property
-    def label(self) -> str:
-        when = self.deadline.strftime("%H:%M")
-        text = (f"Hằng ngày trước {when}" if self.kind == "daily"
-                else f"Hằng tháng trước {when} ngày {self.due_day}")
-        return f"{text} · {self.programme}" if self.programme else text
 
 
 class ComplianceFlag(db.Model):
@@ -61,8 +34,9 @@ class Notification(db.Model):
     __table_args__ = (UniqueConstraint("key", "commune_code", "channel", "recipient"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120))  # dedupes two schedulers' reminders
-    commune_code: Mapped[str] = mapped_column(ForeignKey("communes.code", ondelete="CASCADE"),
-                                              index=True)
+    # None: a reply to an SMS from a number registered to no commune (sms package).
+    commune_code: Mapped[str | None] = mapped_column(
+        ForeignKey("communes.code", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(10))
     recipient: Mapped[str] = mapped_column(String(200), default="")  # phone or e-mail
     schedule_id: Mapped[int | None] = mapped_column(

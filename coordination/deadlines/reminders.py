@@ -2,7 +2,8 @@
 
 Rows are keyed (reminder, channel, recipient) and inserted with ON CONFLICT DO
 NOTHING, so two schedulers remind once. Web requests only read and write rows;
-e-mail goes out from the scheduler process (deliver_email), never in a request.
+e-mail goes out from the scheduler process (jobs.deliver_email), never in a request.
+These are operations: the jobs in jobs.py own the transactions.
 """
 import smtplib
 from datetime import datetime, time, timedelta
@@ -14,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..areas.models import Commune
 from ..auth.models import User
-from ..database import write_transaction
+from ..errors import InputError, message
 from ..events import Event, scope_codes
 from ..extensions import db
 from ..timeutil import fmt_local, to_local, utcnow
@@ -85,16 +86,15 @@ def send_reminders(schedule: ReportingSchedule, event: Event, now_utc: datetime,
             or period.deadline.date() != to_local(now_utc).date()):
         return 0
     key = f"remind:{schedule.id}:{period.key}:{slot:%H%M}"
-    with write_transaction():
-        received = first_receipts(event, period)
-        waiting = [c for c in scope_codes(event) if c not in received]
-        names = dict(db.session.execute(select(Commune.code, Commune.name)
-                                        .where(Commune.code.in_(waiting))).all())
-        people = officers(waiting)
-        rows = [row for code in waiting for row in _rows(
-            key, schedule, period, code, reminder_text(schedule, event, period, names[code]),
-            people.get(code, []))]
-        return insert_notifications(rows)
+    received = first_receipts(event, period)
+    waiting = [c for c in scope_codes(event) if c not in received]
+    names = dict(db.session.execute(select(Commune.code, Commune.name)
+                                    .where(Commune.code.in_(waiting))).all())
+    people = officers(waiting)
+    rows = [row for code in waiting for row in _rows(
+        key, schedule, period, code, reminder_text(schedule, event, period, names[code]),
+        people.get(code, []))]
+    return insert_notifications(rows)
 
 
 def close_in_app(schedule_id: int, period: str, commune_code: str | None = None) -> None:
@@ -107,19 +107,54 @@ def close_in_app(schedule_id: int, period: str, commune_code: str | None = None)
     db.session.execute(query.values(sent_at=utcnow()))
 
 
+def mark_notification(note_id: int, delivered: bool, error: str = "") -> Notification:
+    """A gateway's word on one outbox row: delivered (kept at its first time) or failed."""
+    note = db.session.get(Notification, note_id)
+    if note is None:
+        raise InputError(404, {"notification": "not_found"},
+                         {"notification": message("notification_not_found")})
+    if note.sent_at is None:
+        note.attempts += 1
+        if delivered:
+            note.sent_at = utcnow()
+        else:
+            note.last_error = error[:500]
+    db.session.flush()
+    return note
+
+
 # --- e-mail, from the scheduler process only ---------------------------------------
 
-def _claim(note_id: int, now: datetime) -> bool:
+def claim_email(note_id: int, now: datetime) -> bool:
     """Atomically take a row for sending, so two schedulers never send the same e-mail."""
-    with write_transaction():
-        result = db.session.execute(update(Notification).where(
-            Notification.id == note_id, Notification.sent_at.is_(None),
-            or_(Notification.locked_until.is_(None), Notification.locked_until < now))
-            .values(locked_until=now + CLAIM))
-        return result.rowcount == 1
+    result = db.session.execute(update(Notification).where(
+        Notification.id == note_id, Notification.sent_at.is_(None),
+        or_(Notification.locked_until.is_(None), Notification.locked_until < now))
+        .values(locked_until=now + CLAIM))
+    return result.rowcount == 1
 
 
-def _send(note: Notification) -> None:
+def due_emails(now: datetime) -> list[int]:
+    return list(db.session.scalars(select(Notification.id).where(
+        Notification.channel == "email", Notification.sent_at.is_(None),
+        Notification.attempts < MAX_ATTEMPTS,
+        or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
+        .order_by(Notification.id)))
+
+
+def record_email(note_id: int, now: datetime, error: str | None) -> None:
+    """Release the claim with the outcome; a failure backs off 2, 4, 8… minutes."""
+    note = db.session.get(Notification, note_id)
+    values = {"attempts": note.attempts + 1, "locked_until": None}
+    if error is None:
+        values.update(sent_at=utcnow(), last_error="")
+    else:
+        values.update(last_error=error[:500],
+                      next_attempt_at=now + timedelta(minutes=2 ** (note.attempts + 1)))
+    db.session.execute(update(Notification).where(Notification.id == note_id).values(**values))
+
+
+def send_email(note: Notification) -> None:
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["SMTP_FROM"]
@@ -131,35 +166,6 @@ def _send(note: Notification) -> None:
             smtp.starttls()
             smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
         smtp.send_message(message)
-
-
-def deliver_email(now: datetime | None = None) -> dict:
-    """Send due e-mails; a failure is retried later with exponential backoff (2, 4, 8... min)."""
-    now = now or utcnow()
-    if not current_app.config.get("SMTP_HOST"):
-        return {"sent": 0, "failed": 0}
-    due = list(db.session.scalars(select(Notification.id).where(
-        Notification.channel == "email", Notification.sent_at.is_(None),
-        Notification.attempts < MAX_ATTEMPTS,
-        or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
-        .order_by(Notification.id)))
-    result = {"sent": 0, "failed": 0}
-    for note_id in due:
-        if not _claim(note_id, now):
-            continue
-        note = db.session.get(Notification, note_id)
-        try:
-            _send(note)
-            values = {"sent_at": utcnow(), "attempts": note.attempts + 1, "last_error": ""}
-            result["sent"] += 1
-        except (OSError, smtplib.SMTPException) as exc:
-            values = {"attempts": note.attempts + 1, "last_error": str(exc)[:500],
-                      "next_attempt_at": now + timedelta(minutes=2 ** (note.attempts + 1))}
-            result["failed"] += 1
-        with write_transaction():
-            db.session.execute(update(Notification).where(Notification.id == note_id)
-                               .values(locked_until=None, **values))
-    return result
 
 
 # --- the banner ----------------------------------------------------------------------

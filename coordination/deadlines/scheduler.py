@@ -21,7 +21,7 @@ from flask import Flask
 from ..timeutil import utcnow
 from .jobs import catch_up, deadline_for, live_schedules, reminders_for
 from .models import ReportingSchedule
-from .reminders import deliver_email
+from .jobs import deliver_email
 
 log = logging.getLogger(__name__)
 MANAGED = ("deadline:", "remind:")
@@ -97,6 +97,9 @@ def build(app: Flask, scheduler_class=BlockingScheduler) -> BaseScheduler:
     minutes = app.config["DEADLINE_RECONCILE_MINUTES"]
     scheduler.add_job(reconcile, "interval", minutes=minutes, args=(app, scheduler), id="reconcile")
     scheduler.add_job(email_job, "interval", minutes=1, args=(app,), id="email")
+    # Other features' periodic jobs (e.g. sms: send the SMS outbox), registered at app set-up.
+    for job_id, (func, minutes) in app.extensions.get("scheduler_jobs", {}).items():
+        scheduler.add_job(func, "interval", minutes=minutes, args=(app,), id=job_id)
     # Catch-up runs in the scheduler's own executor as soon as it starts.
     scheduler.add_job(catch_up_job, "date", run_date=datetime.now(tz), args=(app,), id="catch-up")
     return scheduler

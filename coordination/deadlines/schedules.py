@@ -15,11 +15,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from ..errors import InputError
-from ..events import Event
+from ..errors import InputError, Problems, message
+from ..events import (DEFAULT_DEADLINE, DEFAULT_REMINDERS, KINDS, Event, ReportingSchedule,
+                      parse_clock)
 from ..extensions import db
 from ..timeutil import local_tz, to_local, to_utc_naive
-from .models import KINDS, ReportingSchedule
 
 
 @dataclass(frozen=True)
@@ -96,23 +96,21 @@ def schedules_of(event: Event, active_only: bool = True) -> list[ReportingSchedu
 
 
 def ensure_default_schedule(event: Event) -> ReportingSchedule:
-    """The event's active daily schedule, created (deadline = the event's, default 14:00) if none."""
+    """The event's active daily schedule; one is created (at the event's deadline) if none.
+
+    Every event gets its daily schedule when it is created; this serves events whose
+    daily schedule was paused, and double clicks: a concurrent twin insert is refused
+    by the unique index and the entry point's retry finds the row.
+    """
     for schedule in schedules_of(event):
         if schedule.kind == "daily":
             return schedule
     schedule = ReportingSchedule(event_id=event.id, kind="daily", deadline=event.deadline,
-                                 reminder_times="10:00,13:00", starts_on=event.start_date)
+                                 due_day=0, reminder_times=DEFAULT_REMINDERS,
+                                 starts_on=event.start_date)
     db.session.add(schedule)
     db.session.flush()
     return schedule
-
-
-def _parse_time(value: str, field: str, errors: dict) -> time | None:
-    try:
-        return time.fromisoformat(value.strip())
-    except ValueError:
-        errors[field] = "invalid_time"
-        return None
 
 
 def _day_of_month(raw) -> int | None:
@@ -123,42 +121,45 @@ def _day_of_month(raw) -> int | None:
 
 
 def _refuse_duplicate(event: Event, kind, deadline, due_day, programme) -> None:
-    """A second identical active schedule would flag and remind every commune twice."""
+    """A second identical active schedule would flag and remind every commune twice.
+
+    This check gives the clear message; the partial unique index decides races.
+    """
     if not event.is_open:
-        raise InputError(409, {"event": "closed"}, {"event": "Sự kiện đã kết thúc."})
+        raise InputError(409, {"event": "closed"})
     for s in schedules_of(event):
         if (s.kind, s.deadline, s.due_day, s.programme) == (kind, deadline, due_day, programme):
             raise InputError(409, {"schedule": "exists"},
-                             {"schedule": f"Sự kiện đã có lịch này: {s.label}."})
+                             {"schedule": message("schedule_exists", label=s.label)})
+
+
+def _reminder_times(data, deadline: time | None, problems: Problems) -> list[time]:
+    raw = data.get("reminder_times")
+    raw = DEFAULT_REMINDERS if raw is None else str(raw)
+    times = [parse_clock(t.strip(), "reminder_times", problems) for t in raw.split(",") if t.strip()]
+    if deadline and any(r and r >= deadline for r in times):
+        problems.add("reminder_times", "after_deadline")
+    return [t for t in times if t]
 
 
 def create_schedule(event: Event, data) -> ReportingSchedule:
-    """Validate form/JSON data and attach a schedule; schedules are not edited, only (de)activated."""
-    errors: dict[str, str] = {}
+    """Attach a schedule from form/JSON data; schedules are not edited, only (de)activated."""
+    problems = Problems()
     kind = str(data.get("kind") or "daily")
     if kind not in KINDS:
-        errors["kind"] = "invalid"
-    deadline = _parse_time(str(data.get("deadline") or "14:00"), "deadline", errors)
-    raw_reminders = str(data.get("reminder_times") if data.get("reminder_times") is not None
-                        else "10:00,13:00")
-    reminders = [_parse_time(t, "reminder_times", errors) for t in raw_reminders.split(",") if t.strip()]
-    if deadline and any(r and r >= deadline for r in reminders):
-        errors["reminder_times"] = "after_deadline"
-    due_day = None
+        problems.add("kind", "invalid")
+    deadline = parse_clock(data.get("deadline"), "deadline", problems, DEFAULT_DEADLINE)
+    reminders = _reminder_times(data, deadline, problems)
+    due_day = 0
     if kind == "monthly":
         raw = data.get("due_day")
-        due_day = _day_of_month("10" if raw is None or raw == "" else raw)
-        if due_day is None:
-            errors["due_day"] = "invalid"
+        due_day = _day_of_month("10" if raw is None or raw == "" else raw) or 0
+        if not due_day:
+            problems.add("due_day", "invalid", say="invalid_due_day")
     programme = str(data.get("programme") or "").strip()
     if len(programme) > 300:
-        errors["programme"] = "too_long"
-    if errors:
-        raise InputError(422, errors, {
-            k: v for k, v in {"deadline": "Giờ không hợp lệ (HH:MM).",
-                              "reminder_times": "Giờ nhắc phải dạng HH:MM, trước hạn báo cáo.",
-                              "due_day": "Ngày hạn trong tháng phải từ 1 đến 28."}.items()
-            if k in errors})
+        problems.add("programme", "too_long")
+    problems.raise_if_any(422)
     _refuse_duplicate(event, kind, deadline, due_day, programme)
     schedule = ReportingSchedule(
         event_id=event.id, kind=kind, deadline=deadline, due_day=due_day, programme=programme,
@@ -167,3 +168,13 @@ def create_schedule(event: Event, data) -> ReportingSchedule:
     db.session.add(schedule)
     db.session.flush()
     return schedule
+
+
+def set_schedule_active(event: Event, schedule_id: int, active: bool) -> ReportingSchedule:
+    """Pause or resume a schedule (resuming a twin of an active one is refused by the index)."""
+    found = db.session.get(ReportingSchedule, schedule_id)
+    if found is None or found.event_id != event.id:
+        raise InputError(404, {"schedule": "not_found"}, {"schedule": message("schedule_not_found")})
+    found.active = active
+    db.session.flush()
+    return found
