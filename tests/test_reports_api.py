@@ -119,7 +119,7 @@ def test_missing_fields_and_bad_json_are_explained(client, auth, matmo):
 def test_api_needs_a_valid_token(client, matmo):
     assert client.get("/api/v1/events").status_code == 401
     bad = client.get("/api/v1/events", headers={"Authorization": "Bearer nope"})
-    assert bad.status_code == 401 and bad.get_json()["error"] == "unauthorized"
+    assert bad.status_code == 401 and bad.get_json()["errors"] == {"request": "unauthorized"}
 
 
 def test_commune_outside_event_scope_is_refused(client, auth, post_report):
@@ -133,5 +133,9 @@ def test_commune_outside_event_scope_is_refused(client, auth, post_report):
         "commune": "commune_outside_event"}
 
 
-def test_province_user_cannot_file_reports(post_report, matmo):
-    assert post_report("province").status_code == 403
+def test_province_staff_enter_reports_only_as_phone_entries(post_report, matmo):
+    # issue 10: province staff write for any commune, but only through "Nhập báo cáo qua điện
+    # thoại" (channel phone, see test_offline_form), so such entries are always labelled;
+    # communes only for their own
+    assert post_report("province", commune="06040").status_code == 403
+    assert post_report("other", commune="06040").status_code == 403

@@ -129,5 +129,8 @@ def summarize(event: Event, on_date: date, area_code: str | None = None,
         select(ReportFigure.indicator_code, func.sum(ReportFigure.value))
         .where(ReportFigure.version_id.in_(version_ids))
         .group_by(ReportFigure.indicator_code)).all())
+    # relief (issue 12): ledger-derived figures (rice) replace typed ones once allocated
+    from ..relief.ledger import overlay_ledger
+    overlay_ledger(event, on_date, scope, communes, totals)
     return Summary(event=event, date=on_date, area=area_code, totals=totals,
                    communes=list(communes.values()))

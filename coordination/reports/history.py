@@ -7,7 +7,6 @@ from sqlalchemy.orm import selectinload
 from ..areas.models import Commune
 from ..events import Event
 from ..extensions import db
-from ..timeutil import iso_local
 from .models import Report, ReportVersion
 
 
@@ -23,18 +22,11 @@ def reports_query(event: Event, day: date | None = None, commune_code: str | Non
     return query
 
 
-def version_dict(v: ReportVersion) -> dict:
-    return {"version": v.version, "received_at": iso_local(v.received_at), "on_time": v.on_time,
-            "reporter": v.reporter.username if v.reporter else None, "source": v.source,
-            "note": v.note, "correction_reason": v.correction_reason,
-            "figures": {f.indicator_code: f.value for f in v.figures}}
-
-
 def report_history(event: Event, day: date | None = None,
                    commune_code: str | None = None) -> list[dict]:
     names = dict(db.session.execute(select(Commune.code, Commune.name)).all())
     return [{"id": r.id, "event": event.code, "commune": r.commune_code,
              "commune_name": names.get(r.commune_code), "date": r.report_date.isoformat(),
              "on_time": r.on_time, "latest_version": r.latest_version,
-             "versions": [version_dict(v) for v in r.versions]}
+             "versions": [v.as_dict() for v in r.versions]}
             for r in db.session.scalars(reports_query(event, day, commune_code))]

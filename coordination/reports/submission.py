@@ -1,27 +1,40 @@
-"""Submitting a daily report: validation, idempotency, versions.
+"""Submitting a daily report: the one operation behind the form, the API, the phone's
+outbox, SMS and the province's phone entry.
 
-Errors carry a stable code per field (for the API) and a Vietnamese message
-(for the form). A resubmission with the same submission_id is answered with
-the stored result and never counted twice.
+The rules, for every channel:
+- Figures are cumulative. A figure left blank or not sent is unchanged: it carries
+  forward the commune's latest known value (an earlier version the same day, else
+  the latest earlier date), stored in the version marked `carried`.
+- A value below the latest known one needs a correction reason (422
+  `decrease_needs_reason`, naming the previous value). Lowering to zero is typing 0.
+- A report with no figure at all is refused (422 `empty_report`) unless it says
+  `no_damage`.
+- A resubmission with the same submission_id is answered with the stored result
+  and never counted twice; the same id with another body is a 409.
+- Timeliness is the server's receive time against the event's daily deadline;
+  `captured_at` (when "Gửi" was pressed on the phone) is kept beside it.
 """
 import hashlib
 import json
 import math
+import time as clock
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from blinker import Namespace
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.orm import selectinload
 
 from ..areas.models import Commune
 from ..auth.models import User
-from ..database import retry_on_conflict
-from ..errors import InputError
+from ..errors import InputError, Problems, message
 from ..events import Event, date_in_event, get_event, in_scope
 from ..extensions import db
+from ..formatting import vn_number
 from ..indicators import Indicator
-from ..timeutil import iso_local, local_deadline_utc, local_today, utcnow
-from .models import Report, ReportFigure, ReportVersion
+from ..relief.ledger import ledger_items_for
+from ..timeutil import iso_local, local_deadline_utc, local_today, to_utc_naive, utcnow
+from .models import CHANNELS, Report, ReportFigure, ReportVersion
 
 signals = Namespace()
 # Sent after a report version is stored (deadline flags listen), with version=ReportVersion.
@@ -29,33 +42,12 @@ report_received = signals.signal("report-received")
 
 MAX_VALUE = 1e12
 MAX_NOTE = 5000
-
-MESSAGES = {
-    "required": "Bắt buộc nhập.",
-    "invalid_date": "Ngày không hợp lệ (định dạng YYYY-MM-DD).",
-    "future_date": "Không thể báo cáo cho ngày trong tương lai.",
-    "outside_event": "Ngày báo cáo nằm ngoài thời gian của sự kiện.",
-    "event_closed": "Sự kiện đã kết thúc, không nhận báo cáo mới.",
-    "commune_outside_event": "Xã/phường không thuộc phạm vi của sự kiện.",
-    "not_a_number": "Phải là một số.",
-    "negative": "Không được là số âm.",
-    "not_whole_number": "Phải là số nguyên.",
-    "too_large": "Giá trị quá lớn.",
-    "unknown_indicator": "Chỉ tiêu không có trong danh mục.",
-    "decrease_needs_reason": "Thấp hơn số lũy kế đã báo cáo trước đó ({previous}); "
-                             "cần ghi lý do điều chỉnh.",
-    "too_long": "Nội dung quá dài.",
-    "invalid": "Giá trị không hợp lệ.",
-}
+MAX_FIGURES = 200  # the catalog has ~30; a body with thousands of codes is not a report
+CATALOG_TTL = 30.0  # seconds a worker trusts its copy of the catalog (admins rarely edit it)
 
 
 class SubmissionError(InputError):
-    """A refused submission; messages default to the report vocabulary above."""
-
-    def __init__(self, status: int, errors: dict[str, str], messages: dict[str, str] | None = None):
-        full = {k: MESSAGES[v] for k, v in errors.items() if v in MESSAGES}
-        full.update(messages or {})
-        super().__init__(status, errors, full)
+    """A refused submission (kept as a name for callers; the catalogue gives the messages)."""
 
 
 @dataclass
@@ -67,194 +59,326 @@ class Submission:
     figures: dict = field(default_factory=dict)
     note: str = ""
     correction_reason: str = ""
+    no_damage: bool = False
+    captured_at: str | None = None  # ISO 8601 with offset, from the phone
 
 
 @dataclass
 class Receipt:
     report_id: int
     version: int
-    received_at: object  # UTC naive datetime
+    received_at: datetime  # UTC naive
     on_time: bool
     event: str
     commune: str
     report_date: date
+    channel: str = "api"
     replayed: bool = False  # True when an identical resubmission was answered from storage
 
     def as_dict(self) -> dict:
         return {"id": self.report_id, "version": self.version,
                 "received_at": iso_local(self.received_at), "on_time": self.on_time,
                 "event": self.event, "commune": self.commune,
-                "date": self.report_date.isoformat()}
+                "date": self.report_date.isoformat(), "channel": self.channel}
 
 
 def body_hash(sub: Submission) -> str:
+    """What makes two submissions "the same" (the channel does not: a form sent at once whose
+    answer was lost, then resent from the outbox, is one submission)."""
     body = {"event": sub.event, "commune": sub.commune, "date": sub.date,
-            "figures": sub.figures, "note": sub.note, "correction_reason": sub.correction_reason}
+            "figures": sub.figures, "note": sub.note, "correction_reason": sub.correction_reason,
+            "no_damage": sub.no_damage, "captured_at": sub.captured_at}
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def from_payload(payload) -> Submission:
     """Shape check of a JSON body; field errors use dotted paths such as figures.x."""
     if not isinstance(payload, dict):
-        raise SubmissionError(400, {"body": "invalid"}, {"body": "Nội dung phải là đối tượng JSON."})
-    errors = {}
+        raise SubmissionError(400, {"body": "invalid_json"})
+    problems = Problems()
     for name in ("event", "commune", "date", "submission_id"):
         value = payload.get(name)
         if not isinstance(value, str) or not value.strip():
-            errors[name] = "required"
-    if not isinstance(payload.get("figures", {}), dict):
-        errors["figures"] = "invalid"
+            problems.add(name, "required")
+    figures = payload.get("figures", {})
+    if not isinstance(figures, dict):
+        problems.add("figures", "invalid")
+    elif len(figures) > MAX_FIGURES:
+        problems.add("figures", "too_many", limit=MAX_FIGURES)
     for name in ("note", "correction_reason"):
         if not isinstance(payload.get(name) or "", str):
-            errors[name] = "invalid"
+            problems.add(name, "invalid")
+    if not isinstance(payload.get("no_damage", False), bool):
+        problems.add("no_damage", "invalid")
+    if not isinstance(payload.get("captured_at") or "", str):
+        problems.add("captured_at", "invalid_datetime")
     if len(str(payload.get("submission_id", ""))) > 80:
-        errors["submission_id"] = "too_long"
-    if errors:
-        raise SubmissionError(422, errors)
+        problems.add("submission_id", "too_long")
+    problems.raise_if_any(422)
     return Submission(event=payload["event"].strip(), commune=payload["commune"].strip(),
                       date=payload["date"].strip(), submission_id=payload["submission_id"].strip(),
                       figures=payload.get("figures") or {}, note=payload.get("note") or "",
-                      correction_reason=payload.get("correction_reason") or "")
+                      correction_reason=payload.get("correction_reason") or "",
+                      no_damage=payload.get("no_damage", False),
+                      captured_at=payload.get("captured_at") or None)
 
 
-def _receipt(version: ReportVersion, replayed=False) -> Receipt:
-    report = version.report
-    return Receipt(report.id, version.version, version.received_at, version.on_time,
-                   db.session.get(Event, report.event_id).code, report.commune_code,
-                   report.report_date, replayed)
+# --- the catalog, cached per worker -----------------------------------------------------
+
+_catalog: dict = {"at": 0.0, "items": {}}
 
 
-def _parse_figures(raw: dict, catalog: dict[str, Indicator], errors: dict) -> dict[str, float]:
+def catalog() -> dict[str, Indicator]:
+    """Every indicator by code (active or not: an old code still reads), refreshed every
+    CATALOG_TTL seconds and at once in the worker where an admin changed it."""
+    if clock.monotonic() - _catalog["at"] > CATALOG_TTL or not _catalog["items"]:
+        items = {i.code: i for i in db.session.scalars(select(Indicator))}
+        for item in items.values():
+            db.session.expunge(item)  # a plain value object, shared across requests
+        _catalog.update(at=clock.monotonic(), items=items)
+    return _catalog["items"]
+
+
+def forget_catalog() -> None:
+    _catalog["at"] = 0.0
+
+
+# --- validation --------------------------------------------------------------------------
+
+def _number(value, indicator: Indicator) -> tuple[float | None, str | None]:
+    """(number, None) or (None, error code) for one typed figure."""
+    if isinstance(value, bool):
+        return None, "not_a_number"
+    try:
+        number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return None, "not_a_number"
+    if not math.isfinite(number):
+        return None, "not_a_number"
+    if number < 0:
+        return None, "negative"
+    if number > MAX_VALUE:
+        return None, "too_large"
+    if indicator.whole_number and number != int(number):
+        return None, "not_whole_number"
+    return number, None
+
+
+def parse_figures(raw: dict, problems: Problems) -> dict[str, float]:
+    """The figures typed; blank ones are left out (unchanged)."""
+    known = catalog()
     figures = {}
     for code, value in raw.items():
         key = f"figures.{code}"
-        if code not in catalog:
-            errors[key] = "unknown_indicator"
+        if code not in known:
+            problems.add(key, "unknown_indicator")
+        elif value is None or (isinstance(value, str) and not value.strip()):
             continue
-        if value is None or value == "":
-            continue  # not reported
-        if isinstance(value, bool):
-            errors[key] = "not_a_number"
-            continue
-        try:
-            number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
-        except (TypeError, ValueError):
-            errors[key] = "not_a_number"
-            continue
-        if not math.isfinite(number):
-            errors[key] = "not_a_number"
-        elif number < 0:
-            errors[key] = "negative"
-        elif number > MAX_VALUE:
-            errors[key] = "too_large"
-        elif catalog[code].whole_number and number != int(number):
-            errors[key] = "not_whole_number"
         else:
-            figures[code] = number
+            number, error = _number(value, known[code])
+            if error:
+                problems.add(key, error)
+            else:
+                figures[code] = number
     return figures
 
 
-def previous_figures(event_id: int, commune: str, before: date) -> tuple[date | None, dict]:
-    """The commune's latest figures reported for a date before `before`."""
-    row = db.session.execute(
-        select(Report.report_date, ReportVersion.id)
-        .join(ReportVersion, (ReportVersion.report_id == Report.id)
-              & (ReportVersion.version == Report.latest_version))
-        .where(Report.event_id == event_id, Report.commune_code == commune,
-               Report.report_date < before)
-        .order_by(Report.report_date.desc()).limit(1)).first()
-    if row is None:
-        return None, {}
-    figures = db.session.execute(select(ReportFigure.indicator_code, ReportFigure.value)
-                                 .where(ReportFigure.version_id == row[1]))
-    return row[0], dict(figures.all())
+def parse_captured_at(text: str | None, problems: Problems) -> datetime | None:
+    """The phone's moment of "Gửi" (ISO 8601 with an offset) as naive UTC."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        problems.add("captured_at", "invalid_datetime")
+        return None
+    return to_utc_naive(moment)
 
 
-def _validate(sub: Submission, event: Event) -> tuple[date, dict[str, float]]:
-    errors: dict[str, str] = {}
-    messages: dict[str, str] = {}
-    day = None
+@dataclass
+class Known:
+    """The commune's latest known cumulative figures for a date (what a blank carries)."""
+    report_date: date | None
+    figures: dict[str, float]
+
+
+def latest_known(event_id: int, commune: str, day: date) -> Known:
+    """Figures of the commune's latest report dated on or before `day`, latest version:
+    an earlier version the same day, else the latest earlier date. One statement."""
+    latest = (select(Report.id).where(Report.event_id == event_id, Report.commune_code == commune,
+                                      Report.report_date <= day)
+              .order_by(Report.report_date.desc()).limit(1).scalar_subquery())
+    rows = db.session.execute(
+        select(Report.report_date, ReportFigure.indicator_code, ReportFigure.value)
+        .join(ReportVersion, and_(ReportVersion.report_id == Report.id,
+                                  ReportVersion.version == Report.latest_version))
+        .outerjoin(ReportFigure, ReportFigure.version_id == ReportVersion.id)
+        .where(Report.id == latest)).all()
+    if not rows:
+        return Known(None, {})
+    return Known(rows[0][0], {code: value for _, code, value in rows if code is not None})
+
+
+def _report_date(sub: Submission, event: Event, problems: Problems) -> date | None:
     try:
         day = date.fromisoformat(sub.date)
     except ValueError:
-        errors["date"] = "invalid_date"
-    if day is not None:
-        if day > local_today():
-            errors["date"] = "future_date"
-        elif not date_in_event(event, day):
-            errors["date"] = "outside_event"
+        problems.add("date", "invalid_date")
+        return None
+    if day > local_today():
+        problems.add("date", "future_date")
+    elif not date_in_event(event, day):
+        problems.add("date", "outside_event")
+    return day
+
+
+def _check_decreases(figures: dict, known: Known, sub: Submission, problems: Problems) -> None:
+    if sub.correction_reason.strip():
+        return
+    for code, value in figures.items():
+        previous = known.figures.get(code)
+        if previous is not None and value < previous:
+            problems.add(f"figures.{code}", "decrease_needs_reason", previous=vn_number(previous))
+    if any(code == "decrease_needs_reason" for code in problems.errors.values()):
+        problems.add("correction_reason", "required")
+
+
+def validate(sub: Submission, event: Event) -> tuple[date, dict[str, float], datetime | None, Known]:
+    """Every rule of a report at once; returns (date, typed figures, captured_at, known)."""
+    problems = Problems()
+    day = _report_date(sub, event, problems)
     if not event.is_open:
-        errors["event"] = "event_closed"
+        problems.add("event", "event_closed")
     if not in_scope(event, sub.commune):
-        errors["commune"] = "commune_outside_event"
-    catalog = {i.code: i for i in db.session.scalars(select(Indicator))}
-    figures = _parse_figures(sub.figures, catalog, errors)
+        problems.add("commune", "commune_outside_event")
+    figures = parse_figures(sub.figures, problems)
+    for code in sorted(ledger_items_for(event) & set(figures)):  # kept by the relief ledger
+        problems.add(f"figures.{code}", "from_ledger")
+    captured_at = parse_captured_at(sub.captured_at, problems)
     if len(sub.note) > MAX_NOTE:
-        errors["note"] = "too_long"
+        problems.add("note", "too_long")
     if len(sub.correction_reason) > MAX_NOTE:
-        errors["correction_reason"] = "too_long"
-    if day is not None and not errors and not sub.correction_reason.strip():
-        _, previous = previous_figures(event.id, sub.commune, day)
-        for code, value in figures.items():
-            if value < previous.get(code, 0):
-                errors[f"figures.{code}"] = "decrease_needs_reason"
-                messages[f"figures.{code}"] = MESSAGES["decrease_needs_reason"].format(
-                    previous=f"{previous[code]:g}")
-        if any(v == "decrease_needs_reason" for v in errors.values()):
-            errors["correction_reason"] = "required"
-    if errors:
-        raise SubmissionError(422, errors, messages)
-    return day, figures
+        problems.add("correction_reason", "too_long")
+    problems.raise_if_any(422)
+    if not figures and not sub.no_damage:
+        raise SubmissionError(422, {"figures": "empty_report"})
+    known = latest_known(event.id, sub.commune, day)
+    _check_decreases(figures, known, sub, problems)
+    problems.raise_if_any(422)
+    return day, figures, captured_at, known
 
 
-def _replay(sub: Submission, user: User) -> Receipt | None:
+# --- storing -----------------------------------------------------------------------------
+
+def _receipt(version: ReportVersion, event: Event, replayed=False) -> Receipt:
+    report = version.report
+    return Receipt(report.id, version.version, version.received_at, version.on_time, event.code,
+                   report.commune_code, report.report_date, version.channel, replayed)
+
+
+def _replay(sub: Submission, digest: str, user: User, event: Event) -> Receipt | None:
     """The stored answer to an identical resubmission; 409 if the id was used for another body."""
     version = db.session.scalar(
         select(ReportVersion).where(ReportVersion.submission_id == sub.submission_id))
     if version is None:
         return None
-    if version.body_hash != body_hash(sub) or not user.can_write_for(version.report.commune_code):
+    if version.body_hash != digest or not can_submit(user, version.report.commune_code,
+                                                     version.channel):
         raise SubmissionError(409, {"submission_id": "conflict"},
-                              {"submission_id": "Mã gửi này đã được dùng cho một báo cáo khác."})
-    return _receipt(version, replayed=True)
+                              {"submission_id": message("submission_conflict")})
+    return _receipt(version, event, replayed=True)
 
 
-def submit(user: User, sub: Submission, source: str = "api") -> Receipt:
+def _figures(typed: dict[str, float], known: Known) -> list[ReportFigure]:
+    carried = {code: value for code, value in known.figures.items() if code not in typed}
+    return ([ReportFigure(indicator_code=c, value=v) for c, v in typed.items()]
+            + [ReportFigure(indicator_code=c, value=v, carried=True) for c, v in carried.items()])
+
+
+def _carry_into_later_reports(report: Report, values: dict[str, float]) -> None:
+    """A correction dated before other reports of the commune: their carried figures (blank
+    fields meaning "unchanged") follow it. Typed figures and history are never touched.
+
+    Each later report carries from the one before it, so the walk stops at the first report
+    that does not change: nothing after it can change either.
+    """
+    later = db.session.scalars(
+        select(Report).where(Report.event_id == report.event_id,
+                             Report.commune_code == report.commune_code,
+                             Report.report_date > report.report_date)
+        .order_by(Report.report_date)
+        .options(selectinload(Report.versions).selectinload(ReportVersion.figures)))
+    for other in later:
+        latest = other.latest
+        by_code = {f.indicator_code: f for f in latest.figures}
+        changed = False
+        for code, value in values.items():
+            figure = by_code.get(code)
+            if figure is None:
+                latest.figures.append(ReportFigure(indicator_code=code, value=value, carried=True))
+                changed = True
+            elif figure.carried and figure.value != value:
+                figure.value = value
+                changed = True
+        if not changed:
+            return
+        values = latest.values
+
+
+def can_submit(user: User, commune: str, channel: str) -> bool:
+    """Officers for their own commune; admins for any; province staff for any commune that
+    phoned its figures in (channel `phone`), so such entries are always labelled."""
+    if user.role == "province":
+        return channel == "phone"
+    return user.can_write_for(commune)
+
+
+def submit_report(user: User, sub: Submission, *, channel: str = "api",
+                  received_at: datetime | None = None) -> Receipt:
+    """The one operation behind every way a report arrives (form, API, offline, SMS, phone).
+
+    Validates, stores a new version (or answers an identical resubmission from
+    storage) and sends `report_received`; never commits. Entry points run it in
+    `retry_on_conflict`, so a concurrent retry of the same submission_id finds the
+    stored version instead of failing. `received_at` (naive UTC) is the server's
+    receive time unless a gateway's trusted time is given.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
     event = get_event(sub.event)
     if event is None:
-        raise SubmissionError(404, {"event": "not_found"}, {"event": "Không tìm thấy sự kiện."})
+        raise SubmissionError(404, {"event": "not_found"}, {"event": message("event_not_found", code=sub.event)})
     if db.session.get(Commune, sub.commune) is None:
-        raise SubmissionError(404, {"commune": "not_found"}, {"commune": "Không tìm thấy xã/phường."})
-    if not user.can_write_for(sub.commune):
-        raise SubmissionError(403, {"commune": "forbidden"},
-                              {"commune": "Bạn chỉ được báo cáo cho xã/phường của mình."})
-    replay = _replay(sub, user)
+        raise SubmissionError(404, {"commune": "not_found"},
+                              {"commune": message("commune_not_found", code=sub.commune)})
+    if not can_submit(user, sub.commune, channel):
+        raise SubmissionError(403, {"commune": "forbidden"}, {"commune": message("own_commune_only")})
+    digest = body_hash(sub)
+    replay = _replay(sub, digest, user, event)
     if replay:
         return replay
-    day, figures = _validate(sub, event)
-
-    def store() -> Receipt:
-        replay = _replay(sub, user)  # a concurrent retry may have stored it meanwhile
-        if replay:
-            return replay
-        now = utcnow()
-        on_time = now <= local_deadline_utc(day, event.deadline)
-        report = db.session.scalar(
-            select(Report).where(Report.event_id == event.id, Report.commune_code == sub.commune,
-                                 Report.report_date == day).with_for_update())
-        if report is None:
-            report = Report(event_id=event.id, commune_code=sub.commune, report_date=day,
-                            latest_version=0, first_received_at=now, on_time=on_time)
-            db.session.add(report)
-        report.latest_version += 1
-        version = ReportVersion(
-            report=report, version=report.latest_version, submission_id=sub.submission_id,
-            body_hash=body_hash(sub), received_at=now, on_time=on_time, reporter_id=user.id,
-            note=sub.note.strip(), correction_reason=sub.correction_reason.strip(), source=source,
-            figures=[ReportFigure(indicator_code=k, value=v) for k, v in figures.items()])
-        db.session.add(version)
+    day, typed, captured_at, known = validate(sub, event)
+    now = received_at or utcnow()
+    on_time = now <= local_deadline_utc(day, event.deadline)
+    report = db.session.scalar(
+        select(Report).where(Report.event_id == event.id, Report.commune_code == sub.commune,
+                             Report.report_date == day).with_for_update())
+    if report is None:
+        report = Report(event_id=event.id, commune_code=sub.commune, report_date=day,
+                        latest_version=0, first_received_at=now, on_time=on_time)
+        db.session.add(report)
+    report.latest_version += 1
+    version = ReportVersion(
+        report=report, version=report.latest_version, submission_id=sub.submission_id,
+        body_hash=digest, received_at=now, captured_at=captured_at, on_time=on_time,
+        reporter_id=user.id, note=sub.note.strip(), correction_reason=sub.correction_reason.strip(),
+        no_damage=sub.no_damage, channel=channel, figures=_figures(typed, known))
+    db.session.add(version)
+    db.session.flush()
+    if day < local_today():  # only a back-dated report can have later ones to carry into
+        _carry_into_later_reports(report, version.values)
         db.session.flush()
-        report_received.send(version)
-        return _receipt(version)
-
-    return retry_on_conflict(store)
+    report_received.send(version)
+    return _receipt(version, event)
