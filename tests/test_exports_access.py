@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from tests.conftest import login
-from tests.test_exports import EVENT, api_summary, damage, export  # noqa: F401 (fixture)
+from conftest import login
+from conftest import EVENT, export
 
 TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "csv": "text/csv; charset=utf-8", "hxl": "text/csv; charset=utf-8",

@@ -8,6 +8,7 @@ import shapely
 from sqlalchemy import func, select
 
 from coordination.areas.loading import communes_intersecting, set_area
+from coordination.database import retry_on_conflict
 from coordination.extensions import db
 from coordination.maps.classify import OUTSIDE_COLOR, ZERO_COLOR, classify
 from coordination.maps.geometry import display_frame
@@ -16,7 +17,7 @@ from coordination.maps.layers import map_frame
 from coordination.reports.models import Report
 from coordination.maps.static import render_map_png
 from coordination.selection import Selection, parse_area
-from coordination.reports.submission import Submission, submit
+from coordination.reports.submission import Submission, submit_report
 from conftest import login
 
 XSS_NOTE = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
@@ -24,9 +25,9 @@ MAP = "/events/MATMO-2025/map"
 
 
 def file_report(user, commune, day, figures, note=""):
-    submit(user, Submission(event="MATMO-2025", commune=commune, date=day,
-                            submission_id=f"{commune}-{day}", figures=figures, note=note))
-    db.session.commit()
+    sub = Submission(event="MATMO-2025", commune=commune, date=day,
+                     submission_id=f"{commune}-{day}", figures=figures, note=note)
+    retry_on_conflict(lambda: submit_report(user, sub, channel="api"))
 
 
 def seed_matmo_day(users, at_local):
@@ -163,7 +164,7 @@ def test_province_sees_the_choropleth_with_legend_summary_and_export_link(provin
     assert "Chưa báo cáo" in html and "Ngoài vùng chọn" in html
     assert 'href="/events/MATMO-2025/table?date=2025-10-08&amp;area=ky-cung"' in html
     counts = re.sub(r"\s+", " ", html[html.index('id="map-counts"'):html.index('id="map-totals"')])
-    assert "Đã báo cáo: <strong>4</strong>/43" in counts and "1 trễ hạn" in counts
+    assert "Đã báo cáo: <strong>4</strong>/43" in counts and "1 muộn" in counts
     assert "Chưa báo cáo trong ngày: <strong class=\"status-missing\">39</strong>" in counts
     assert "165 cái" in html      # 12 + 0 + 3 + 150 in the area; Hữu Lũng is outside
     assert html.count('"className": "commune commune-outside"') == 1  # one style, 22 communes
@@ -335,3 +336,43 @@ def test_admins_add_reservoirs_to_the_infrastructure_layer(client, users, matmo)
     token = csrf_from(client.get(MAP).get_data(as_text=True))
     assert client.post("/facilities", data={"csrf_token": token, "kind": "dam", "name": "X",
                                             "lat": "21.6", "lon": "106.8"}).status_code == 403
+
+
+# --- the PNG is a map for print --------------------------------------------------------
+
+def test_the_png_names_the_province_the_hour_and_has_north_arrow_scale_and_source(matmo_day):
+    import os
+
+    from coordination.maps.static import map_figure
+
+    fig = map_figure(select_day(matmo_day), "houses_collapsed")
+    texts = [t.get_text() for t in fig.texts] + [t.get_text() for t in fig.axes[0].texts]
+    assert fig._suptitle.get_text() == ("Bão số 11 (Matmo) và mưa lũ\n"
+                                        "Nhà bị sập đổ, cuốn trôi (thiệt hại hoàn toàn) (cái) – "
+                                        "Tỉnh Lạng Sơn\ntính đến 14 giờ ngày 08/10/2025")
+    assert "B" in texts and "Hướng Bắc" in texts and fig.patches  # north arrow
+    assert any(t.endswith(" km") for t in texts)  # scale bar
+    assert any(t.startswith("Nguồn: báo cáo thiệt hại của các xã, phường") for t in texts)
+    # The legend sits beside the map, not over it.
+    renderer = fig.canvas.get_renderer()
+    legend, = fig.legends
+    assert not legend.get_window_extent(renderer).overlaps(fig.axes[0].get_window_extent(renderer))
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels[0] == "0" and "Chưa báo cáo" in labels  # Tràng Định reported 0
+    # Names have a white halo and never overlap; the most affected are always named.
+    names = [t for t in fig.axes[0].texts if t.get_path_effects()]
+    assert len(names) > 30 and "Thất Khê" in {t.get_text() for t in names}
+    boxes = [t.get_window_extent(renderer) for t in names]
+    assert not [(a, b) for n, a in enumerate(boxes) for b in boxes[n + 1:] if a.overlaps(b)]
+    if os.environ.get("KEEP_DOCUMENTS"):
+        fig.savefig(os.path.join(os.environ["KEEP_DOCUMENTS"], "map-test.png"))
+
+
+def test_the_png_legend_has_no_empty_class(matmo_day):
+    from coordination.maps.static import map_figure
+
+    fig = map_figure(select_day(matmo_day, "huu-lung"), "houses_collapsed")
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    # Hữu Lũng's 4 (stale) is the only figure: no "0" class, no class without a commune.
+    assert labels == ["4", "Số liệu trước ngày 08/10", "Chưa báo cáo", "Ngoài vùng chọn"]
+    assert "Vùng ngập lũ sông Thương – Hữu Lũng" in fig._suptitle.get_text()

@@ -7,14 +7,16 @@ rather than silently narrowed, so a file never looks like a province table).
 """
 from dataclasses import dataclass
 
-from flask import Response, stream_with_context
-from sqlalchemy import select
+from flask import Response, current_app, stream_with_context
 
 from ..areas.models import Commune
-from ..errors import InputError
+from ..auth.access import commune_scope
+from ..errors import InputError, message
 from ..extensions import db
 from ..selection import Selection, resolve
-from .csv_ import write_csv
+from .bulletin_pdf import write_bulletin_pdf
+from .bulletin_xlsx import write_bulletin_xlsx
+from .csv_ import write_csv, write_csv_vi
 from .geojson import write_geojson
 from .hxl import write_hxl
 from .longtable import long_chunks
@@ -23,13 +25,17 @@ from .table import ConsolidatedTable, build_table, scope_slug
 from .xlsx import write_xlsx
 
 CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = {  # format: (writer, content type, file-name suffix)
-    "xlsx": (write_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    "xlsx": (write_xlsx, XLSX, ".xlsx"),
     "csv": (write_csv, CSV, ".csv"),
+    "csv-vi": (write_csv_vi, CSV, "_excel-vn.csv"),
     "hxl": (write_hxl, CSV, "_hxl.csv"),
     "geojson": (write_geojson, "application/geo+json", ".geojson"),
     "pdf": (write_pdf, "application/pdf", ".pdf"),
     "long": (None, CSV, "_dai.csv"),  # streamed, see long_chunks
+    "bulletin": (write_bulletin_pdf, "application/pdf", "_bao-cao-nhanh.pdf"),
+    "bulletin-xlsx": (write_bulletin_xlsx, XLSX, "_bao-cao-nhanh.xlsx"),
 }
 
 
@@ -39,22 +45,13 @@ class ExportScope:
     commune_code: str | None  # set when the export is one commune's
 
 
-def forbidden_scope() -> InputError:
-    return InputError(403, {"scope": "forbidden_scope"},
-                      {"scope": "Tài khoản cấp xã chỉ xuất được số liệu của xã/phường mình."})
-
-
 def scope_for(user, event_code: str, args) -> ExportScope:
-    """The selection from the query string, narrowed and checked for the user's role."""
+    """The selection from the query string, narrowed and checked by the one access rule."""
     selection = resolve(event_code, args)
-    commune = args.get("commune") or None
-    if user.role == "commune":
-        if selection.area is not None or (commune and commune != user.commune_code):
-            raise forbidden_scope()
-        return ExportScope(selection, user.commune_code)
-    if commune and db.session.scalar(select(Commune.code).where(Commune.code == commune)) is None:
+    commune = commune_scope(user, args.get("commune") or None, selection.area_code)
+    if commune and db.session.get(Commune, commune) is None:
         raise InputError(404, {"commune": "not_found"},
-                         {"commune": f"Không tìm thấy xã/phường '{commune}'."})
+                         {"commune": message("commune_not_found", code=commune)})
     return ExportScope(selection, commune)
 
 
@@ -66,7 +63,7 @@ def table_for(scope: ExportScope, change: bool = False) -> ConsolidatedTable:
 def parse_format(value: str | None) -> str:
     if value not in FORMATS:
         raise InputError(400, {"format": "unknown_format"},
-                         {"format": "Định dạng phải là một trong: " + ", ".join(FORMATS) + "."})
+                         {"format": message("unknown_format", formats=", ".join(FORMATS))})
     return value
 
 
@@ -79,7 +76,8 @@ def export_response(scope: ExportScope, fmt: str) -> Response:
     writer, mimetype, _ = FORMATS[fmt]
     s = scope.selection
     if fmt == "long":
-        body = stream_with_context(long_chunks(s.event, s.date, s.area, scope.commune_code))
+        body = stream_with_context(long_chunks(s.event, s.date, s.area, scope.commune_code,
+                                               max_days=current_app.config["LONG_EXPORT_MAX_DAYS"]))
     else:
         body = writer(table_for(scope))
     response = Response(body, content_type=mimetype)

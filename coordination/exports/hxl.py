@@ -1,8 +1,10 @@
 """HXL-tagged CSV for humanitarian partners: a label row, then a hashtag row.
 
-Tags come from each indicator's `hxl` (the HXL core dictionary's #affected,
-#reached, #value with attributes); an indicator without one gets
-#indicator+<code> so no column is left untagged. No BOM: HXL tools read plain UTF-8 and would keep
+Tags come from each indicator's `hxl`, with the HXL core dictionary's meaning:
+#affected (+killed, +missing, +injured, +hh/+ind) only for people or households,
+#reached for people helped, #indicator+num with attributes for houses, points,
+hectares, metres and kilograms, #value for VND amounts. An indicator without a
+valid tag gets #indicator+num+<code> so no column is left untagged. No BOM: HXL tools read plain UTF-8 and would keep
 it in the first label.
 """
 import re
@@ -18,7 +20,8 @@ def tag_of(indicator) -> str:
     tag = (indicator.hxl or "").strip()
     if re.fullmatch(r"#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*", tag, re.I):
         return tag
-    return "#indicator+" + re.sub(r"[^a-z0-9_]", "_", indicator.code.lower())
+    attribute = re.sub(r"[^a-z0-9_]", "_", indicator.code.lower())
+    return "#indicator+num+" + (attribute if attribute[:1].isalpha() else "x" + attribute)
 
 
 def write_hxl(table: ConsolidatedTable) -> bytes:

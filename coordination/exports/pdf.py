@@ -14,7 +14,7 @@ from fpdf.fonts import FontFace
 
 from ..selection import Selection
 from ..timeutil import fmt_local
-from ..web import vn_number
+from .bulletin import decimals, fixed
 from .table import ConsolidatedTable, status_label
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -48,6 +48,12 @@ def _heading(pdf: FPDF, table: ConsolidatedTable) -> None:
     pdf.ln(2)
 
 
+def places(table: ConsolidatedTable, indicator) -> int:
+    """One number of decimals per indicator column (rows and total alike)."""
+    values = [c.figures.get(indicator.code) for c in table.rows] + [table.total(indicator.code)]
+    return decimals(values, indicator.whole_number)
+
+
 def _shown(table: ConsolidatedTable) -> list:
     """Indicators with figures: an all-empty column adds nothing to a bulletin."""
     return [i for i in table.indicators if table.total(i.code) is not None]
@@ -65,7 +71,8 @@ def _totals(pdf: FPDF, table: ConsolidatedTable, width: float) -> None:
         for group, indicators in table.groups:
             for ind in indicators:
                 if ind in shown:
-                    t.row([group, ind.label, ind.unit, vn_number(table.total(ind.code))])
+                    t.row([group, ind.label, ind.unit,
+                           fixed(table.total(ind.code), places(table, ind))])
 
 
 def _map(pdf: FPDF, table: ConsolidatedTable, x: float, y: float, width: float) -> None:
@@ -173,10 +180,12 @@ def _block(pdf: FPDF, table: ConsolidatedTable, indicators: list) -> None:
                  labels=["STT", "Xã/phường", "Tình trạng"]
                  + [f"{i.label} ({i.unit})" for i in indicators])
     grid.header()
+    digits = [places(table, i) for i in indicators]
     for stt, c in enumerate(table.rows, start=1):
         grid.row([str(stt), c.name, status_label(c)]
-                 + [vn_number(c.figures.get(i.code)) for i in indicators])
-    grid.row(["", "Tổng cộng", ""] + [vn_number(table.total(i.code)) for i in indicators], total=True)
+                 + [fixed(c.figures.get(i.code), d) for i, d in zip(indicators, digits)])
+    grid.row(["", "Tổng cộng", ""] + [fixed(table.total(i.code), d)
+                                      for i, d in zip(indicators, digits)], total=True)
     grid.close_columns()
 
 

@@ -140,7 +140,7 @@ class IncludedVersion:
     received_at: datetime  # UTC
     on_time: bool
     reporter: str
-    source: str
+    channel: str
 
 
 def included_versions(table: ConsolidatedTable) -> list[IncludedVersion]:
@@ -153,7 +153,7 @@ def included_versions(table: ConsolidatedTable) -> list[IncludedVersion]:
         return []
     report_ids = sorted({rid for rid, _ in used})
     rows = db.session.execute(
-        select(ReportVersion.report_id, ReportVersion.version, ReportVersion.source,
+        select(ReportVersion.report_id, ReportVersion.version, ReportVersion.channel,
                ReportVersion.on_time, User.full_name, User.username)
         .outerjoin(User, User.id == ReportVersion.reporter_id)
         .where(ReportVersion.report_id.in_(report_ids)))
@@ -163,5 +163,5 @@ def included_versions(table: ConsolidatedTable) -> list[IncludedVersion]:
         if commune is not None:
             found.append(IncludedVersion(
                 commune.code, commune.name, commune.report_date, r.version, commune.received_at,
-                r.on_time, r.full_name or r.username or "", r.source))
+                r.on_time, r.full_name or r.username or "", r.channel))
     return sorted(found, key=lambda v: v.commune_code)

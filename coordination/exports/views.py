@@ -8,7 +8,9 @@ from .download import FORMATS, export_response, parse_format, scope_for, table_f
 
 bp = Blueprint("exports", __name__)
 FORMAT_LABELS = {"xlsx": "Excel (XLSX)", "pdf": "Bản tin PDF", "csv": "CSV", "hxl": "HXL (CSV)",
-                 "geojson": "GeoJSON", "long": "Bảng dài cả đợt (CSV)"}
+                 "geojson": "GeoJSON", "long": "Bảng dài cả đợt (CSV)",
+                 "csv-vi": "CSV cho Excel tiếng Việt (dấu ;)",
+                 "bulletin": "Báo cáo nhanh (PDF)", "bulletin-xlsx": "Báo cáo nhanh (Excel)"}
 
 
 @bp.get("/events/<code>/table")

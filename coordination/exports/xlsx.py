@@ -1,5 +1,11 @@
 """XLSX in the official layout: title, grouped headers, units, totals, print set-up.
 
+Printing: A4 landscape at 85 %, at most 12 indicator columns a page (page breaks
+between indicator groups where possible), STT/code/commune columns and the
+three header rows repeated on every page. Text is written as plain strings:
+`strings_to_formulas=False` already keeps "=…" inert, so no apostrophe is added
+(an apostrophe would show in the cell). CSV keeps its apostrophe (safe.py).
+
 constant_memory streams each row to a temporary file as soon as the next row
 starts, so memory stays flat for a national table; the price is that cells are
 written strictly row by row (no vertical merges: the STT/code/name headers
@@ -10,7 +16,6 @@ import io
 import xlsxwriter
 
 from ..timeutil import fmt_local
-from .safe import neutralise
 from .table import ConsolidatedTable, included_versions, number, status_label
 
 HEADER_ROWS = (4, 5, 6)  # group labels, indicator labels, units
@@ -29,13 +34,17 @@ def _formats(book) -> dict:
         "header": book.add_format(header),
         "header_blank": book.add_format({**header, "top": 0, "bottom": 0}),
         "text": book.add_format(base),
+        "note": book.add_format({**base, "text_wrap": True, "valign": "top"}),
         "whole": book.add_format({**base, "num_format": "#,##0"}),
         "decimal": book.add_format({**base, "num_format": "#,##0.00"}),
         "date": book.add_format({**base, "num_format": "dd/mm/yyyy", "align": "center"}),
         "total_text": book.add_format({**base, "bold": True, "bg_color": "#FFF2CC"}),
         "total_whole": book.add_format({**base, "bold": True, "bg_color": "#FFF2CC", "num_format": "#,##0"}),
         "total_decimal": book.add_format({**base, "bold": True, "bg_color": "#FFF2CC", "num_format": "#,##0.00"}),
-        "key": book.add_format({"bold": True}),
+        "key": book.add_format({"bold": True, "font_name": "Times New Roman", "valign": "top"}),
+        "info": book.add_format({"font_name": "Times New Roman", "text_wrap": True, "valign": "top"}),
+        "info_number": book.add_format({"font_name": "Times New Roman", "align": "left",
+                                        "valign": "top"}),
     }
 
 
@@ -81,7 +90,7 @@ def _rows(sheet, table: ConsolidatedTable, f: dict) -> int:
     for stt, commune in enumerate(table.rows, start=1):
         sheet.write_number(row, 0, stt, f["text"])
         sheet.write_string(row, 1, commune.code, f["text"])
-        sheet.write_string(row, 2, neutralise(commune.name), f["text"])
+        sheet.write_string(row, 2, commune.name, f["text"])
         for col, code, fmt in columns:
             _write_value(sheet, row, col, commune.figures.get(code), fmt)
         col = len(FIXED) + len(table.indicators)
@@ -91,7 +100,7 @@ def _rows(sheet, table: ConsolidatedTable, f: dict) -> int:
         else:
             sheet.write_blank(row, col + 1, None, f["text"])
         _write_value(sheet, row, col + 2, commune.version, f["whole"])
-        sheet.write_string(row, col + 3, neutralise(commune.note), f["text"])
+        sheet.write_string(row, col + 3, commune.note, f["note"])
         row += 1
     sheet.merge_range(row, 0, row, 2, "Tổng cộng", f["total_text"])
     for col, ind in enumerate(table.indicators, start=len(FIXED)):
@@ -100,11 +109,36 @@ def _rows(sheet, table: ConsolidatedTable, f: dict) -> int:
     return row
 
 
-def _print_setup(sheet, last_col: int, last_row: int) -> None:
+PER_PAGE = 12  # indicator columns on one printed page
+PRINT_SCALE = 85  # A4 landscape holds STT/code/commune + 12 indicator columns at 85 %
+
+
+def page_breaks(table: ConsolidatedTable, per_page: int = PER_PAGE) -> list[int]:
+    """Column indexes where a new printed page starts: whole groups packed into pages of
+    at most `per_page` indicators (a group larger than a page is split)."""
+    breaks, used, col = [], 0, len(FIXED)
+    for _, indicators in table.groups:
+        size = len(indicators)
+        if used and used + size > per_page:
+            breaks.append(col)
+            used = 0
+        while size > per_page - used:
+            col += per_page - used
+            size -= per_page - used
+            breaks.append(col)
+            used = 0
+        col += size
+        used += size
+    return breaks
+
+
+def _print_setup(sheet, table: ConsolidatedTable, last_col: int, last_row: int) -> None:
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
-    sheet.fit_to_pages(1, 0)  # all columns on one page width, as many pages as needed
+    sheet.set_print_scale(PRINT_SCALE)
+    sheet.set_v_pagebreaks(page_breaks(table))
     sheet.repeat_rows(HEADER_ROWS[0], HEADER_ROWS[-1])
+    sheet.repeat_columns(0, len(FIXED) - 1)
     sheet.print_area(0, 0, last_row, last_col)
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     sheet.set_footer("&CTrang &P/&N")
@@ -115,7 +149,7 @@ def _summary_sheet(book, table: ConsolidatedTable, f: dict) -> None:
     sheet.set_column(0, 0, 5)
     sheet.set_column(1, 1, 8)
     sheet.set_column(2, 2, 24)
-    sheet.set_column(3, 2 + len(table.indicators), 12)
+    sheet.set_column(3, 2 + len(table.indicators), 10)
     first_trailing = 3 + len(table.indicators)
     sheet.set_column(first_trailing, first_trailing, 20)
     sheet.set_column(first_trailing + 1, first_trailing + 2, 11)
@@ -124,7 +158,7 @@ def _summary_sheet(book, table: ConsolidatedTable, f: dict) -> None:
     sheet.freeze_panes(FIRST_DATA_ROW, len(FIXED))
     last_col = _header(sheet, table, f)
     last_row = _rows(sheet, table, f)
-    _print_setup(sheet, last_col, last_row)
+    _print_setup(sheet, table, last_col, last_row)
 
 
 def _versions_sheet(book, table: ConsolidatedTable, f: dict) -> None:
@@ -139,36 +173,46 @@ def _versions_sheet(book, table: ConsolidatedTable, f: dict) -> None:
     for row, v in enumerate(included_versions(table), start=1):
         sheet.write_number(row, 0, row, f["text"])
         sheet.write_string(row, 1, v.commune_code, f["text"])
-        sheet.write_string(row, 2, neutralise(v.commune_name), f["text"])
+        sheet.write_string(row, 2, v.commune_name, f["text"])
         sheet.write_datetime(row, 3, v.report_date, f["date"])
         sheet.write_number(row, 4, v.version, f["text"])
         sheet.write_string(row, 5, fmt_local(v.received_at, "%d/%m/%Y %H:%M:%S"), f["text"])
         sheet.write_string(row, 6, "Có" if v.on_time else "Không", f["text"])
-        sheet.write_string(row, 7, neutralise(v.reporter), f["text"])
-        sheet.write_string(row, 8, v.source, f["text"])
+        sheet.write_string(row, 7, v.reporter, f["text"])
+        sheet.write_string(row, 8, v.channel, f["text"])
     sheet.set_landscape()
     sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    sheet.fit_to_pages(1, 0)  # 9 columns: one page wide stays legible
+    sheet.repeat_rows(0)
 
 
-def metadata(table: ConsolidatedTable) -> list[tuple[str, str]]:
+def metadata(table: ConsolidatedTable) -> list[tuple[str, str | int]]:
     s = table.summary
     return [("Sự kiện", table.event.name), ("Mã sự kiện", table.event.code),
             ("Ngày số liệu", f"{table.date:%d/%m/%Y}"), ("Thời điểm", table.as_of),
-            ("Phạm vi", table.area_name), ("Số xã/phường", str(len(s.communes))),
-            ("Đã báo cáo", str(s.reported)), ("Chưa báo cáo", str(s.missing)),
-            ("Trong đó dùng số liệu ngày trước", str(s.stale)),
+            ("Phạm vi", table.area_name), ("Số xã/phường", len(s.communes)),
+            ("Đã báo cáo", s.reported), ("Chưa báo cáo", s.missing),
+            ("Trong đó dùng số liệu ngày trước", s.stale),
             ("Thời điểm xuất (giờ địa phương)", fmt_local(table.generated_at, "%d/%m/%Y %H:%M:%S")),
             ("Nguồn", SOURCE)]
 
 
 def _metadata_sheet(book, table: ConsolidatedTable, f: dict) -> None:
     sheet = book.add_worksheet("Thông tin")
-    sheet.set_column(0, 0, 34)
-    sheet.set_column(1, 1, 80)
-    for row, (key, value) in enumerate(metadata(table)):
+    sheet.set_column(0, 0, 32)
+    sheet.set_column(1, 1, 60)
+    wrap = f["info"]
+    rows = metadata(table)
+    for row, (key, value) in enumerate(rows):
         sheet.write_string(row, 0, key, f["key"])
-        sheet.write_string(row, 1, neutralise(value))
+        if isinstance(value, int):
+            sheet.write_number(row, 1, value, f["info_number"])
+        else:
+            sheet.write_string(row, 1, value, wrap)
+    sheet.set_portrait()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 1)  # one page
+    sheet.print_area(0, 0, len(rows) - 1, 1)
 
 
 def write_xlsx(table: ConsolidatedTable) -> bytes:

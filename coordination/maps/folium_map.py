@@ -4,6 +4,7 @@ import geopandas as gpd
 from folium.template import Template
 from flask import url_for
 from folium.utilities import JsCode
+from markupsafe import escape
 
 from ..indicators import Indicator
 from .geometry import feature_collection, outline
@@ -57,6 +58,11 @@ def vendored_assets(m: folium.Map) -> None:
     m.default_css = [("leaflet_css", url_for("static", filename="vendor/leaflet-1.9.4/leaflet.css"))]
 
 
+def layer_name(text: str) -> str:
+    """A layer name as Leaflet's layer control will show it: HTML-escaped text."""
+    return str(escape(text))
+
+
 def commune_style(feature: dict) -> dict:
     p = feature["properties"]
     return {"fillColor": p["fill"], "fillOpacity": 0.85 if p["status"] != "outside" else 0.6,
@@ -81,15 +87,16 @@ def build_map(frame: gpd.GeoDataFrame, selection, indicator: Indicator, points: 
     vendored_assets(m)
     if tiles:
         folium.TileLayer(tiles, attr=attribution, name="Nền bản đồ", overlay=False).add_to(m)
-    folium.GeoJson(_communes_geojson(frame), name=f"{indicator.label} ({indicator.unit})",
+    # Leaflet's layer control renders layer names as HTML: every name is escaped here.
+    folium.GeoJson(_communes_geojson(frame), name=layer_name(f"{indicator.label} ({indicator.unit})"),
                    style_function=commune_style, on_each_feature=BIND, control=False).add_to(m)
     if selection.area is not None and frame["in_area"].any():
         folium.GeoJson(gpd.GeoSeries([outline(inside.geometry.values)], crs=4326).__geo_interface__,
-                       name=f"Ranh giới {selection.area_name}", interactive=False,
+                       name=layer_name(f"Ranh giới {selection.area_name}"), interactive=False,
                        style_function=lambda _: {"color": "#111", "weight": 3,
                                                  "className": "area-outline"}).add_to(m)
     for name, collection in points.items():
-        folium.GeoJson(collection, name=name, marker=folium.CircleMarker(),
+        folium.GeoJson(collection, name=layer_name(name), marker=folium.CircleMarker(),
                        style_function=point_style, on_each_feature=BIND).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..areas.geometry import nearest_commune
 from ..areas.loading import GEODATA
 from ..areas.models import Commune
+from ..auth.access import commune_scope
 from ..errors import InputError
 from ..events import Event
 from ..extensions import db
@@ -88,8 +89,9 @@ def _is_number(text: str) -> bool:
 
 def _commune(data, user, lat, lon, errors: dict) -> str | None:
     """Commune users report for their own commune; others pick one or click the map."""
-    if user.role == "commune":
-        return user.commune_code
+    own = commune_scope(user, None)
+    if own:
+        return own
     code = str(data.get("commune") or "").strip()
     if code:
         if db.session.get(Commune, code) is None:

@@ -8,7 +8,7 @@ from ..areas.lookup import all_areas
 from ..errors import InputError
 from ..indicators import active_indicators
 from ..reports.aggregation import summarize
-from ..web import vn_number
+from ..formatting import vn_number
 from .classify import MISSING_LABEL, OUTSIDE_COLOR
 from .folium_map import build_map, page_parts, points_geojson
 from .incidents import event_incidents, facilities

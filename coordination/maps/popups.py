@@ -5,7 +5,7 @@ from markupsafe import Markup, escape
 from ..indicators import Indicator, grouped
 from ..reports.aggregation import CommuneFigures
 from ..timeutil import fmt_local
-from ..web import vn_number
+from ..formatting import vn_number
 from .incidents import FACILITY_KINDS, INCIDENT_KINDS
 
 STATUS_LABELS = {"reported": "Đã báo cáo", "stale": "Chưa báo cáo trong ngày",
@@ -46,7 +46,7 @@ def commune_popup(row: CommuneFigures, indicators: list[Indicator], selected: st
     if row.status == "missing":
         return str(Markup('<div class="maps-popup"><h6>{}</h6><p class="status-missing">{}</p></div>')
                    .format(row.name, STATUS_LABELS["missing"]))
-    timing = ("Đúng hạn", "status-on_time") if row.on_time else ("Trễ hạn", "status-late")
+    timing = ("Đúng hạn", "status-on_time") if row.on_time else ("Muộn", "status-late")
     head = Markup('<h6>{}</h6><p class="small mb-1">Báo cáo ngày {} · nhận lúc {} · '
                   '<span class="{}">{}</span></p>').format(
         row.name, f"{row.report_date:%d/%m/%Y}", fmt_local(row.received_at), timing[1], timing[0])
