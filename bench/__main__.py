@@ -5,7 +5,8 @@
 import subprocess
 import sys
 
-MODULES = ["bench.aggregation", "bench.maps", "bench.deadlines", "bench.exports"]
+MODULES = ["bench.aggregation", "bench.maps", "bench.deadlines", "bench.exports", "bench.dashboard",
+           "bench.sms", "bench.relief", "bench.form_offline", "bench.pages", "bench.submissions"]
 
 
 def main() -> int:

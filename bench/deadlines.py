@@ -35,22 +35,32 @@ def main():
         schedule = ensure_default_schedule(event)
         db.session.commit()
         last = START + timedelta(days=args.days - 1)
-        now = to_utc_naive(datetime.combine(last, datetime.min.time()).replace(hour=15))
+
+        def at_15h(day):
+            return to_utc_naive(datetime.combine(day, datetime.min.time()).replace(hour=15))
+
+        now = at_15h(last)
+        # The scheduler was down until the day before the last one: catch-up flags every
+        # period; then the last day's 14:00 run meets communes on time, late and missing.
         cases = {
-            "catch-up: every period (first start)": lambda: run_deadline(schedule, event, now),
-            "daily run: latest period": lambda: run_deadline(schedule, event, now),
+            "catch-up: every period (first start)":
+                lambda: run_deadline(schedule, event, at_15h(last - timedelta(days=1))),
+            "daily run: a realistic day": lambda: run_deadline(schedule, event, now),
+            "daily run again, nothing changes": lambda: run_deadline(schedule, event, now),
             "full recompute, nothing changes": lambda: run_deadline(schedule, event, now, full=True),
         }
         print(f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}: "
               f"{args.communes} + Lạng Sơn communes × {args.days} days")
-        print(f"{'case':40} {'periods':>7} {'changed':>8} {'s':>7}")
+        print(f"{'case':40} {'periods':>7} {'changed':>8} {'on time/late/missing':>22} {'s':>7}")
         for name, fn in cases.items():
             result, seconds = timed(fn)
-            print(f"{name:40} {len(result.periods):>7} {result.changed:>8} {seconds:>7.2f}")
+            counts = "/".join(str(result.counts.get(k, 0)) for k in ("on_time", "late", "missing"))
+            print(f"{name:40} {len(result.periods):>7} {result.changed:>8} {counts:>22} "
+                  f"{seconds:>7.2f}")
         for name, fn in {"board: one day": lambda: day_board(schedule, event, last, now),
                          "board: matrix + rates": lambda: matrix(schedule, event, now)}.items():
             _, seconds = timed(fn)
-            print(f"{name:40} {'':>7} {'':>8} {seconds:>7.2f}")
+            print(f"{name:40} {'':>7} {'':>8} {'':>22} {seconds:>7.2f}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@ from coordination import create_app
 from coordination.areas.models import Commune
 from coordination.cli import seed_defaults
 from coordination.events import create_event, get_event
-from coordination.exports.csv_ import write_csv
+from coordination.exports.bulletin_pdf import write_bulletin_pdf
+from coordination.exports.bulletin_xlsx import write_bulletin_xlsx
+from coordination.exports.csv_ import write_csv, write_csv_vi
 from coordination.exports.geojson import write_geojson
 from coordination.exports.hxl import write_hxl
 from coordination.exports.longtable import long_chunks
@@ -37,8 +39,9 @@ from coordination.indicators import active_indicators
 from coordination.reports.models import Report, ReportFigure, ReportVersion
 
 START = date(2025, 10, 6)
-WRITERS = {"xlsx": write_xlsx, "csv": write_csv, "hxl": write_hxl,
-           "geojson": write_geojson, "pdf": write_pdf}
+WRITERS = {"xlsx": write_xlsx, "csv": write_csv, "csv-vi": write_csv_vi, "hxl": write_hxl,
+           "geojson": write_geojson, "pdf": write_pdf, "bulletin": write_bulletin_pdf,
+           "bulletin-xlsx": write_bulletin_xlsx}
 
 
 def fill_reports(event_id: int, days: int, rng: random.Random) -> int:
@@ -55,7 +58,7 @@ def fill_reports(event_id: int, days: int, rng: random.Random) -> int:
                             "latest_version": 1, "first_received_at": at, "on_time": True})
             versions.append({"id": rid, "report_id": rid, "version": 1, "submission_id": f"b-{rid}",
                              "body_hash": "bench", "received_at": at, "on_time": True,
-                             "note": "Mưa lớn, sạt lở cục bộ", "source": "api"})
+                             "note": "Mưa lớn, sạt lở cục bộ", "channel": "api"})
             figures.extend({"version_id": rid, "indicator_code": i.code,
                             "value": float(rng.randint(0, 500) * (n_day + 1)) if i.whole_number
                             else round(rng.uniform(0, 90) * (n_day + 1), 2)} for i in indicators)

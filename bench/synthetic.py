@@ -6,7 +6,7 @@ beyond vertex count, which is kept close to the real data's).
 """
 import random
 import tempfile
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -78,23 +78,37 @@ def build(url: str | None = None, communes: int = 3300, days: int = 60, indicato
     return app, workdir
 
 
-def _reports(event_id: int, communes: list[str], codes: list[str], days: int, rng) -> None:
-    now = utcnow()
-    report_id = version_id = 0
+def received_time(day: date, rng) -> tuple[datetime, bool] | None:
+    """A realistic day: ~70 % of communes report before the 14:00 deadline (local, UTC+7),
+    ~15 % late the same afternoon or evening, ~15 % not at all (stale figures)."""
+    draw = rng.random()
+    if draw < 0.15:
+        return None
+    deadline = datetime.combine(day, time(7, 0))  # 14:00 in Asia/Ho_Chi_Minh, naive UTC
+    if draw < 0.85:
+        return deadline - timedelta(minutes=rng.randint(0, 7 * 60)), True
+    return deadline + timedelta(minutes=rng.randint(1, 8 * 60)), False
+
+
+def _reports(event_id: int, communes: list[str], codes: list[str], days: int, rng,
+             start: date = START, first_id: int = 0) -> None:
+    report_id = version_id = first_id
     for day in range(days):
-        d = START + timedelta(days=day)
+        d = start + timedelta(days=day)
         reports, versions, figures = [], [], []
         for commune in communes:
-            if rng.random() < 0.15:  # some communes skip a day: stale figures
+            receipt = received_time(d, rng)
+            if receipt is None:  # some communes skip a day: stale figures
                 continue
+            received, on_time = receipt
             report_id += 1
             version_id += 1
             reports.append(dict(id=report_id, event_id=event_id, commune_code=commune,
-                                report_date=d, latest_version=1, first_received_at=now,
-                                on_time=True))
+                                report_date=d, latest_version=1, first_received_at=received,
+                                on_time=on_time))
             versions.append(dict(id=version_id, report_id=report_id, version=1,
-                                 submission_id=f"s{version_id}", body_hash="", received_at=now,
-                                 on_time=True, note="", correction_reason="", source="bench"))
+                                 submission_id=f"s{version_id}", body_hash="", received_at=received,
+                                 on_time=on_time, note="", correction_reason="", channel="api"))
             figures.extend(dict(version_id=version_id, indicator_code=c, value=float(day + i))
                            for i, c in enumerate(codes))
         db.session.execute(insert(Report), reports)

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import config, guard
+from . import assets, config, guard, security
 from .database import configure_engine, immediate_writes_for_unsafe_requests
 from .extensions import csrf, db, login_manager, migrate
 
@@ -27,20 +27,25 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     immediate_writes_for_unsafe_requests(app)
     guard.register(app)
+    security.register(app)  # after guard: its JSON depth check runs first
+    app.url_map.converters["id"] = security.IdConverter  # before any route is added
+    assets.register(app)  # compression, fingerprinted static files, cache headers
     _register(app)
     return app
 
 
 def _register(app: Flask) -> None:
-    from . import admin, cli, deadlines, exports, maps, web
+    from . import admin, cli, dashboard, deadlines, exports, maps, offline, relief, sms, web
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .reports import bp as reports_bp
 
     for bp in (auth_bp, reports_bp, api_bp):
         app.register_blueprint(bp)
-    for feature in (admin, maps, deadlines, exports):
+    for feature in (dashboard, admin, maps, deadlines, exports, offline, relief, sms):
         feature.register(app)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     cli.register(app)
     web.register(app)
+    from .auth.access import record_token_use
+    app.after_request(record_token_use)
