@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import assets, config, guard, security
-from .database import configure_engine, immediate_writes_for_unsafe_requests
+from .database import configure_engine
 from .extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,6 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     login_manager.init_app(app)
     login_manager.session_protection = "basic"  # "strong" logs out phones that change network
 
-    immediate_writes_for_unsafe_requests(app)
     guard.register(app)
     security.register(app)  # after guard: its JSON depth check runs first
     app.url_map.converters["id"] = security.IdConverter  # before any route is added

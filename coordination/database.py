@@ -5,14 +5,20 @@ with BEGIN IMMEDIATE, otherwise a reader that later writes fails at once with
 "database is locked" instead of waiting for the busy timeout. We take over
 pysqlite's own transaction handling (the SQLAlchemy recipe) so we choose the
 BEGIN ourselves. PostgreSQL needs none of this.
+
+Writers queue on an flock of a file beside the database before BEGIN IMMEDIATE. SQLite's
+own busy handler polls with growing sleeps (1, 2, 5 … 100 ms), so under load the lock sat
+idle while every waiter slept; a blocked flock wakes the next writer as soon as the lock
+is let go, in whatever worker process it waits.
 """
 import contextvars
+import fcntl
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from flask import g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -38,30 +44,63 @@ def configure_engine(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
+    queue = _writer_queue(engine.url.database)
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         immediate = _immediate.get()
         conn.info["immediate"] = immediate
+        if immediate and queue:
+            queue.wait(conn.connection.dbapi_connection)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    if queue:
+        # released when the transaction ends, however it ends (the commit itself follows
+        # at once; a writer woken in between meets the busy timeout for a moment)
+        for name in ("commit", "rollback"):
+            event.listen(engine, name, lambda conn: queue.leave(conn.connection.dbapi_connection))
 
-def immediate_writes_for_unsafe_requests(app) -> None:
-    """POST/PUT/PATCH/DELETE requests take the SQLite write lock at their first query.
+        @event.listens_for(engine.pool, "reset")
+        def _on_reset(dbapi_conn, _record, _state):
+            queue.leave(dbapi_conn)
 
-    The body is read first, so a phone on a slow link never holds the lock
-    while it uploads.
-    """
-    @app.before_request
-    def _begin_immediate():
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            request.get_data(cache=True)
-            g._sqlite_immediate = _immediate.set(True)
+        @event.listens_for(engine.pool, "close")
+        def _on_close(dbapi_conn, _record):
+            queue.close(dbapi_conn)
 
-    @app.teardown_request
-    def _end_immediate(_exc):
-        token = g.pop("_sqlite_immediate", None)
-        if token is not None:
-            _immediate.reset(token)
+
+class _WriterQueue:
+    """An exclusive flock per write transaction, one open file per DBAPI connection (flock
+    excludes open files, so threads with their own connections exclude each other too).
+
+    Only a queue for speed: BEGIN IMMEDIATE still guards every write, so a writer that
+    skips the queue (a raw connection, another program) is safe, only slower."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.files: dict[int, int] = {}
+
+    def wait(self, dbapi_conn) -> None:
+        fd = self.files.get(id(dbapi_conn))
+        if fd is None:
+            fd = self.files[id(dbapi_conn)] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+    def leave(self, dbapi_conn) -> None:
+        fd = self.files.get(id(dbapi_conn))
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def close(self, dbapi_conn) -> None:
+        fd = self.files.pop(id(dbapi_conn), None)
+        if fd is not None:
+            os.close(fd)
+
+
+def _writer_queue(database: str | None) -> _WriterQueue | None:
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return _WriterQueue(database + "-writers.lock")
 
 
 _in_write = contextvars.ContextVar("in_write_transaction", default=False)
@@ -70,17 +109,24 @@ _in_write = contextvars.ContextVar("in_write_transaction", default=False)
 def _begin_write() -> None:
     """Make the session's transaction a write transaction (SQLite: BEGIN IMMEDIATE).
 
-    A POST request already began IMMEDIATE (see above), so its reads and the write
-    share one transaction. A read transaction begun plainly (a GET, a CLI command,
-    a job) is ended first: it has nothing pending (operations only flush inside
-    write_transaction), and SQLite cannot upgrade it to a writer without failing.
+    A read transaction begun plainly (the request's authentication, a GET, a CLI
+    command, a job) is ended first: it has nothing pending (write_transaction checked),
+    and SQLite cannot upgrade it to a writer without failing. So the write lock is held only for the action itself, as on PostgreSQL:
+    an action re-reads what it decides on inside its transaction.
     """
     if db.engine.dialect.name != "sqlite":
         return
-    if db.session().in_transaction():
-        if db.session.connection().info.get("immediate"):
+    session = db.session()
+    if session.in_transaction():
+        if session.connection().info.get("immediate"):
             return
-        db.session.rollback()
+        # end the read without expiring what it loaded (the signed-in user, say): reloading
+        # it would only lengthen the write that follows
+        session.expire_on_commit, keep = False, session.expire_on_commit
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = keep
     token = _immediate.set(True)
     try:
         db.session.connection()

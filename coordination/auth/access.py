@@ -34,12 +34,13 @@ def load_user_from_token(req) -> User | None:
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(header[7:].strip())))
-    if token is None or not token.usable(utcnow()):
+    found = db.session.execute(  # token and user in one statement (every API request)
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == hash_token(header[7:].strip()))).first()
+    if found is None:
         return None
-    user = db.session.get(User, token.user_id)
-    if user is None or not user.active:
+    token, user = found
+    if not token.usable(utcnow()) or not user.active:
         return None
     if not token.last_used_at or utcnow() - token.last_used_at >= TOUCH_EVERY:
         g.token_to_touch = token.id  # written after the response (the loader only reads)

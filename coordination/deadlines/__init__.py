@@ -18,7 +18,7 @@ def on_report_received(version) -> None:
         return  # status depends on the first receipt only
     report = version.report
     event = report.event
-    schedules = schedules_of(event)
+    schedules = [s for s in event.schedules if s.active]  # loaded already for the deadline
     on_report(report, event, schedules, version.received_at)
     for schedule in schedules:
         close_in_app(schedule.id, period_of(schedule, report.report_date).key, report.commune_code)

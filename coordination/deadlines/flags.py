@@ -8,6 +8,7 @@ an earlier receipt), so concurrent writers — two schedulers, or a job racing a
 late report — converge on the same row and never double-flag.
 """
 import json
+from functools import cache
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -71,10 +72,10 @@ def statuses_by_period(schedule: ReportingSchedule, event: Event, periods: list[
                        ) -> dict[str, dict[str, tuple[str, datetime | None]]]:
     """{period key: {commune: (status, received_at)}} for every in-scope commune (or the
     ones given), all periods from one query (the catch-up and the board's matrix)."""
-    codes = list(db.session.scalars(scope_query(event)))
+    query = scope_query(event)
     if commune_codes is not None:
-        wanted = set(commune_codes)
-        codes = [c for c in codes if c in wanted]
+        query = query.where(query.selected_columns[0].in_(list(commune_codes)))
+    codes = list(db.session.scalars(query))
     receipts = receipts_by_period(event, periods, commune_codes)
     result = {}
     for period in periods:
@@ -107,8 +108,10 @@ def _on_conflict(stmt):
     ).returning(table.c.id)
 
 
+@cache
 def _upsert_statement(dialect: str):
-    """INSERT ... ON CONFLICT, run as executemany (SQLite)."""
+    """INSERT ... ON CONFLICT, run as executemany (SQLite); built once (a late report
+    runs it on the submission path)."""
     return _on_conflict((postgresql if dialect == "postgresql" else sqlite).insert(
         ComplianceFlag.__table__))
 

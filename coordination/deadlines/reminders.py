@@ -8,9 +8,10 @@ These are operations: the jobs in jobs.py own the transactions.
 import smtplib
 from datetime import datetime, time, timedelta
 from email.message import EmailMessage
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..areas.models import Commune
@@ -99,12 +100,22 @@ def send_reminders(schedule: ReportingSchedule, event: Event, now_utc: datetime,
 
 def close_in_app(schedule_id: int, period: str, commune_code: str | None = None) -> None:
     """Take reminders off the banner: the commune reported, or the deadline passed."""
+    params = {"b_schedule": schedule_id, "b_period": period, "b_now": utcnow()}
+    if commune_code:
+        params["b_commune"] = commune_code
+    db.session.execute(_close_statement(bool(commune_code)), params)
+
+
+@cache
+def _close_statement(one_commune: bool):
+    """Built once: every report (on the submission path) runs it."""
     query = update(Notification).where(
         Notification.channel == "in_app", Notification.sent_at.is_(None),
-        Notification.schedule_id == schedule_id, Notification.period == period)
-    if commune_code:
-        query = query.where(Notification.commune_code == commune_code)
-    db.session.execute(query.values(sent_at=utcnow()))
+        Notification.schedule_id == bindparam("b_schedule"),
+        Notification.period == bindparam("b_period"))
+    if one_commune:
+        query = query.where(Notification.commune_code == bindparam("b_commune"))
+    return query.values(sent_at=bindparam("b_now")).execution_options(synchronize_session=False)
 
 
 def mark_notification(note_id: int, delivered: bool, error: str = "") -> Notification:
