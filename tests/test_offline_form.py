@@ -198,7 +198,9 @@ def log_in(page, url, username="thatkhe"):
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_selector("#report-form")
+    # the form's script has run (it counts the outbox): a tap before that would be a plain
+    # form post, which a loaded machine once made this test take
+    page.wait_for_selector("#outbox-count[data-ready='1']", state="attached")
 
 
 def wait_for_service_worker(page):
@@ -297,7 +299,9 @@ def test_a_lost_session_keeps_the_report_until_the_officer_logs_in_again(app_pro
     page.fill("#username", "thatkhe")
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_selector("#report-form")
+    # the form's script has run (it counts the outbox): a tap before that would be a plain
+    # form post, which a loaded machine once made this test take
+    page.wait_for_selector("#outbox-count[data-ready='1']", state="attached")
     wait_pending(page, 0, timeout=30000)
     [version] = stored_versions()
     assert [(f.indicator_code, f.value) for f in version.figures] == [("people_injured", 2)]

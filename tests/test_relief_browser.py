@@ -1,10 +1,11 @@
 """The relief board in a real browser (Debian's Chromium), desktop and phone, with no internet."""
 import shutil
+from pathlib import Path
 
 from conftest import PASSWORD, PHONE, RELIEF_EXPECTED_FLAGS, wait_until
 
 BOARD = "/events/MATMO-2025/relief?item=gao&date=2025-10-16"
-SHOTS = "/tmp/relief-shots"
+SHOTS = Path("/tmp/relief-shots")  # copies to look at (a fresh machine has no such folder)
 
 
 def _login(page, live_server, username):
@@ -17,7 +18,8 @@ def _login(page, live_server, username):
 def _shot(page, tmp_path, name):
     path = tmp_path / name
     page.screenshot(path=str(path), full_page=True)
-    shutil.copy(path, f"{SHOTS}/{name}")
+    SHOTS.mkdir(exist_ok=True)
+    shutil.copy(path, SHOTS / name)
 
 
 def test_province_reads_the_relief_board_on_a_desktop(relief_matmo, offline_page, live_server, tmp_path):

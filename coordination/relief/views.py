@@ -12,6 +12,7 @@ from ..database import retry_on_conflict, write_transaction
 from ..errors import InputError
 from ..events import Event, scope_query
 from ..extensions import db
+from ..formatting import vn_number
 from ..selection import require_event
 from ..timeutil import local_today
 from .access import pick_item, reader_pipeline
@@ -95,7 +96,7 @@ def allocation_form(code):
         return _form_page("relief/allocation_form.html", event, errors, form, 422,
                           communes=communes, line_labels={f"q_{c.code}": c.name for c in communes})
     flash(f"Đã lưu quyết định {data['decision_no']}: {len(order)} xã/phường, "
-          f"tổng {total:,.0f}".replace(",", ".") + f" {data['unit']}.", "success")
+          f"tổng {vn_number(total)} {data['unit']}.", "success")
     return redirect(url_for(".board", code=code, item=item))
 
 
