@@ -14,6 +14,7 @@ is let go, in whatever worker process it waits.
 import contextvars
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from typing import TypeVar
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from .errors import InputError
 from .extensions import db
@@ -53,16 +55,12 @@ def configure_engine(engine: Engine) -> None:
         if immediate and queue:
             queue.wait(conn.connection.dbapi_connection)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        conn.info["changes_at_begin"] = conn.connection.dbapi_connection.total_changes
 
     if queue:
-        # released when the transaction ends, however it ends (the commit itself follows
-        # at once; a writer woken in between meets the busy timeout for a moment)
-        for name in ("commit", "rollback"):
-            event.listen(engine, name, lambda conn: queue.leave(conn.connection.dbapi_connection))
-
         @event.listens_for(engine.pool, "reset")
-        def _on_reset(dbapi_conn, _record, _state):
-            queue.leave(dbapi_conn)
+        def _on_reset(_dbapi_conn, _record, _state):
+            _leave_queue()  # a connection given back mid-transaction (an error path)
 
         @event.listens_for(engine.pool, "close")
         def _on_close(dbapi_conn, _record):
@@ -74,27 +72,40 @@ class _WriterQueue:
     excludes open files, so threads with their own connections exclude each other too).
 
     Only a queue for speed: BEGIN IMMEDIATE still guards every write, so a writer that
-    skips the queue (a raw connection, another program) is safe, only slower."""
+    skips the queue (a raw connection, another program) is safe, only slower. Write
+    transactions are the session's (see _begin_write), so the queue is left after the
+    session's COMMIT or ROLLBACK has run: the next writer never meets a lock still held.
+    """
 
     def __init__(self, path: str):
         self.path = path
         self.files: dict[int, int] = {}
 
     def wait(self, dbapi_conn) -> None:
+        if getattr(_held, "fd", None) is not None:
+            return  # this thread queued already: never wait for ourselves
         fd = self.files.get(id(dbapi_conn))
         if fd is None:
             fd = self.files[id(dbapi_conn)] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
-
-    def leave(self, dbapi_conn) -> None:
-        fd = self.files.get(id(dbapi_conn))
-        if fd is not None:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        _held.fd = fd
 
     def close(self, dbapi_conn) -> None:
         fd = self.files.pop(id(dbapi_conn), None)
         if fd is not None:
             os.close(fd)
+
+
+_held = threading.local()  # the queue file this thread's write transaction holds
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _leave_queue(*_args) -> None:
+    fd = getattr(_held, "fd", None)
+    if fd is not None:
+        _held.fd = None
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _writer_queue(database: str | None) -> _WriterQueue | None:
@@ -106,20 +117,29 @@ def _writer_queue(database: str | None) -> _WriterQueue | None:
 _in_write = contextvars.ContextVar("in_write_transaction", default=False)
 
 
+def _pending(session) -> bool:
+    return bool(session.new or session.deleted
+                or any(session.is_modified(o) for o in session.dirty))
+
+
 def _begin_write() -> None:
     """Make the session's transaction a write transaction (SQLite: BEGIN IMMEDIATE).
 
     A read transaction begun plainly (the request's authentication, a GET, a CLI
-    command, a job) is ended first: it has nothing pending (write_transaction checked),
-    and SQLite cannot upgrade it to a writer without failing. So the write lock is held only for the action itself, as on PostgreSQL:
-    an action re-reads what it decides on inside its transaction.
+    command, a job) is ended first: it must have written nothing (checked), and SQLite
+    cannot upgrade it to a writer without failing. So the write lock is held only for
+    the action itself, as on PostgreSQL.
     """
     if db.engine.dialect.name != "sqlite":
         return
     session = db.session()
     if session.in_transaction():
-        if session.connection().info.get("immediate"):
+        connection = session.connection()
+        if connection.info.get("immediate"):
             return
+        if (_pending(session) or connection.connection.dbapi_connection.total_changes
+                != connection.info.get("changes_at_begin")):
+            raise RuntimeError("wrote before taking the write lock")
         # end the read without expiring what it loaded (the signed-in user, say): reloading
         # it would only lengthen the write that follows
         session.expire_on_commit, keep = False, session.expire_on_commit
@@ -134,8 +154,19 @@ def _begin_write() -> None:
         _immediate.reset(token)
 
 
+def lock_for_write() -> None:
+    """From here on the action holds the write lock (SQLite; PostgreSQL locks rows itself).
+
+    For an action run in `write_transaction(lock_late=True)`: it validates on what it read
+    so far, then calls this and re-reads whatever its decision rests on (what a concurrent
+    writer may have changed meanwhile) before it writes.
+    """
+    _begin_write()
+
+
 @contextmanager
-def write_transaction(conflict: tuple[str, str] | None = None) -> Iterator[None]:
+def write_transaction(conflict: tuple[str, str] | None = None,
+                      lock_late: bool = False) -> Iterator[None]:
     """The one transaction helper: entry points run an operation inside it; it commits.
 
     Operations validate, change the session and flush, never commit. Nested use
@@ -143,21 +174,23 @@ def write_transaction(conflict: tuple[str, str] | None = None) -> Iterator[None]
     bug in the caller (a write outside an action), so it is refused loudly.
     `conflict=(field, code)`: a unique index refusing the write (a concurrent
     twin won the race that the operation's own check could not see) is a 409.
+    `lock_late`: the operation calls `lock_for_write()` itself, after its read-only
+    checks, so SQLite writers queue only for the write (see submit_report).
     """
     if _in_write.get():
         yield
         return
     if conflict:
         try:
-            with write_transaction():
+            with write_transaction(lock_late=lock_late):
                 yield
         except IntegrityError:
             raise InputError(409, {conflict[0]: conflict[1]}) from None
         return
-    if db.session.new or db.session.deleted or any(
-            db.session.is_modified(o) for o in db.session.dirty):
+    if _pending(db.session()):
         raise RuntimeError("changes made outside write_transaction()")
-    _begin_write()
+    if not lock_late:
+        _begin_write()
     token = _in_write.set(True)
     try:
         yield
@@ -169,11 +202,11 @@ def write_transaction(conflict: tuple[str, str] | None = None) -> Iterator[None]
         _in_write.reset(token)
 
 
-def retry_on_conflict(fn: Callable[[], T], attempts: int = 4) -> T:
+def retry_on_conflict(fn: Callable[[], T], attempts: int = 4, lock_late: bool = False) -> T:
     """Run a write transaction again when a concurrent writer won a unique key race."""
     for attempt in range(attempts):
         try:
-            with write_transaction():
+            with write_transaction(lock_late=lock_late):
                 return fn()
         except (IntegrityError, OperationalError):
             if attempt == attempts - 1:

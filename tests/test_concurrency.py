@@ -53,3 +53,19 @@ def test_the_same_submission_sent_concurrently_is_stored_once(app, tokens, matmo
     assert sorted(status for status, _ in results) == [200] * 5 + [201]
     assert len({(r["id"], r["version"]) for _, r in results}) == 1
     assert db.session.scalar(select(func.count(ReportVersion.id))) == 1
+
+
+def test_concurrent_corrections_of_one_day_are_all_kept_in_order(app, tokens, matmo):
+    """The day's report and the commune's latest figures are read again under the write lock:
+    six corrections sent at once make versions 1…6, none lost, none numbered twice."""
+    def correct(i):
+        return _post(app, tokens["thatkhe"], {
+            "event": "MATMO-2025", "commune": "06040", "date": "2025-10-08",
+            "submission_id": f"correction-{i}", "figures": {"houses_collapsed": 10 + i},
+            "correction_reason": "Rà soát lại số liệu"})
+
+    results = _in_threads(correct, 6)
+    assert sorted(status for status, _ in results) == [201] * 6
+    assert sorted(answer["version"] for _, answer in results) == [1, 2, 3, 4, 5, 6]
+    assert db.session.scalar(select(func.count(ReportVersion.id))) == 6
+    assert db.session.scalar(select(Report.latest_version)) == 6

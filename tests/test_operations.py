@@ -3,11 +3,12 @@ its deadline; races on schedules end in one row and 409s; the API speaks one err
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from coordination.database import lock_for_write, write_transaction
 from coordination.deadlines.jobs import deadline_for
 from coordination.deadlines.models import ComplianceFlag, ReportingSchedule
-from coordination.events import get_event
+from coordination.events import Event, get_event
 from coordination.extensions import db
 from coordination.timeutil import utcnow
 from conftest import login, post_form
@@ -120,3 +121,17 @@ def test_every_api_error_has_the_one_shape(client, auth, matmo, method, path, wh
     assert all(isinstance(v, str) and v for v in answer["messages"].values())
     if status == 405:
         assert set(response.headers["Allow"].split(", ")) >= {"POST"}
+
+
+def test_an_action_cannot_write_before_it_takes_the_write_lock(app, matmo):
+    """submit_report validates before lock_for_write(); a write slipped in before it would
+    run outside SQLite's writer queue, so it is refused and nothing is kept."""
+    if app.config["BACKEND"] != "sqlite":
+        pytest.skip("PostgreSQL locks rows as it writes; lock_for_write() does nothing there")
+    with pytest.raises(RuntimeError, match="before taking the write lock"):
+        with write_transaction(lock_late=True):
+            db.session.execute(update(Event).where(Event.code == "MATMO-2025")
+                               .values(description="ghi trước khi khoá"))
+            lock_for_write()
+    db.session.expire_all()
+    assert get_event("MATMO-2025").description != "ghi trước khi khoá"

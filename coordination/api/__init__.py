@@ -77,7 +77,8 @@ def list_indicators():
 @login_required
 def post_report():
     sub = from_payload(json_body())
-    receipt = retry_on_conflict(lambda: submit_report(current_user, sub, channel="api"))
+    receipt = retry_on_conflict(lambda: submit_report(current_user, sub, channel="api"),
+                                lock_late=True)
     return jsonify(receipt.as_dict()), 200 if receipt.replayed else 201
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from ..areas.models import Commune
 from ..auth.models import User
+from ..database import lock_for_write
 from ..errors import InputError, Problems, message
 from ..events import Event, date_in_event, get_event, in_scope
 from ..extensions import db
@@ -245,8 +246,9 @@ def _check_decreases(figures: dict, known: Known, sub: Submission, problems: Pro
         problems.add("correction_reason", "required")
 
 
-def validate(sub: Submission, event: Event) -> tuple[date, dict[str, float], datetime | None, Known]:
-    """Every rule of a report at once; returns (date, typed figures, captured_at, known)."""
+def validate(sub: Submission, event: Event) -> tuple[date, dict[str, float], datetime | None]:
+    """Every rule of a report that does not depend on earlier reports (read before the write
+    lock); returns (date, typed figures, captured_at)."""
     problems = Problems()
     day = _report_date(sub, event, problems)
     if not event.is_open:
@@ -264,10 +266,16 @@ def validate(sub: Submission, event: Event) -> tuple[date, dict[str, float], dat
     problems.raise_if_any(422)
     if not figures and not sub.no_damage:
         raise SubmissionError(422, {"figures": "empty_report"})
+    return day, figures, captured_at
+
+
+def check_against_known(sub: Submission, event: Event, day: date, figures: dict) -> Known:
+    """The commune's latest known figures (read under the write lock) and the decrease rule."""
     known = latest_known(event.id, sub.commune, day)
+    problems = Problems()
     _check_decreases(figures, known, sub, problems)
     problems.raise_if_any(422)
-    return day, figures, captured_at, known
+    return known
 
 
 # --- storing -----------------------------------------------------------------------------
@@ -341,12 +349,16 @@ def submit_report(user: User, sub: Submission, *, channel: str = "api",
 
     Validates, stores a new version (or answers an identical resubmission from
     storage) and sends `report_received`; never commits. Entry points run it in
-    `retry_on_conflict`, so a concurrent retry of the same submission_id finds the
-    stored version instead of failing. `received_at` (naive UTC) is the server's
-    receive time unless a gateway's trusted time is given.
+    `retry_on_conflict(..., lock_late=True)`, so a concurrent retry of the same
+    submission_id finds the stored version instead of failing, and SQLite writers queue
+    only for the part after `lock_for_write()`: what a concurrent writer can change (a
+    twin submission, the commune's latest figures, the day's report) is read again
+    there. `received_at` (naive UTC) is the server's receive time unless a gateway's
+    trusted time is given; it is taken on arrival, before any wait for the lock.
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
+    now = received_at or utcnow()
     event = get_event(sub.event)
     if event is None:
         raise SubmissionError(404, {"event": "not_found"}, {"event": message("event_not_found", code=sub.event)})
@@ -359,9 +371,13 @@ def submit_report(user: User, sub: Submission, *, channel: str = "api",
     replay = _replay(sub, digest, user, event)
     if replay:
         return replay
-    day, typed, captured_at, known = validate(sub, event)
-    now = received_at or utcnow()
+    day, typed, captured_at = validate(sub, event)
     on_time = now <= local_deadline_utc(day, event.deadline)
+    lock_for_write()
+    replay = _replay(sub, digest, user, event)  # a twin stored while we validated
+    if replay:
+        return replay
+    known = check_against_known(sub, event, day, typed)
     report = db.session.scalar(
         select(Report).where(Report.event_id == event.id, Report.commune_code == sub.commune,
                              Report.report_date == day).with_for_update())

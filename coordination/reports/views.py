@@ -146,7 +146,8 @@ def form():
         return render_template("reports/form.html", **_form_context(event, commune, day))
     sub = submission_from_form(request.form, event, commune)
     try:
-        receipt = retry_on_conflict(lambda: submit_report(current_user, sub, channel=form_channel()))
+        receipt = retry_on_conflict(lambda: submit_report(current_user, sub, channel=form_channel()),
+                                    lock_late=True)
     except InputError as exc:
         if exc.status == 403:
             abort(403)
@@ -180,7 +181,8 @@ def submit_json():
     sub = None
     try:
         channel, sub = _json_submission()
-        receipt = retry_on_conflict(lambda: submit_report(current_user, sub, channel=channel))
+        receipt = retry_on_conflict(lambda: submit_report(current_user, sub, channel=channel),
+                                    lock_late=True)
     except InputError as exc:
         answer = exc.as_json()
         if exc.status == 409 and sub is not None:
