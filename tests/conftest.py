@@ -20,6 +20,7 @@ from flask import g
 from sqlalchemy import create_engine, insert, text
 from werkzeug.serving import make_server
 
+from bench.browser import wait_until  # noqa: F401 (the browser tests import it from here)
 from coordination import create_app
 from coordination.auth.accounts import create_user, issue_token
 from coordination.cli import seed_defaults
@@ -326,24 +327,6 @@ def offline_page(browser, live_server):
     yield open_page
     for context in contexts:
         context.close()
-
-
-def wait_until(page, expression: str, arg=None, timeout: float = 10000):
-    """Poll a JavaScript expression (or function of `arg`) until it is truthy.
-
-    Playwright's wait_for_function evaluates its predicate with eval() inside the page,
-    which our Content-Security-Policy (no 'unsafe-eval') rightly refuses; page.evaluate
-    runs from the DevTools protocol instead, so polling it keeps the page's real CSP.
-    """
-    import time as _time
-    deadline = _time.monotonic() + timeout / 1000
-    while True:
-        value = page.evaluate(expression, arg) if arg is not None else page.evaluate(expression)
-        if value:
-            return value
-        if _time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} ms waiting for: {expression}")
-        page.wait_for_timeout(100)
 
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
