@@ -73,7 +73,7 @@ class _WriterQueue:
 
     Only a queue for speed: BEGIN IMMEDIATE still guards every write, so a writer that
     skips the queue (a raw connection, another program) is safe, only slower. Write
-    transactions are the session's (see _begin_write), so the queue is left after the
+    transactions are the session's (see lock_for_write), so the queue is left after the
     session's COMMIT or ROLLBACK has run: the next writer never meets a lock still held.
     """
 
@@ -122,21 +122,26 @@ def _pending(session) -> bool:
                 or any(session.is_modified(o) for o in session.dirty))
 
 
-def _begin_write() -> None:
-    """Make the session's transaction a write transaction (SQLite: BEGIN IMMEDIATE).
+def lock_for_write() -> bool:
+    """From here on the transaction holds the write lock (SQLite: BEGIN IMMEDIATE;
+    PostgreSQL locks rows as it writes and needs nothing). True when a read snapshot was
+    ended to take it: what was read before may since have been changed by another writer.
 
-    A read transaction begun plainly (the request's authentication, a GET, a CLI
-    command, a job) is ended first: it must have written nothing (checked), and SQLite
-    cannot upgrade it to a writer without failing. So the write lock is held only for
-    the action itself, as on PostgreSQL.
+    write_transaction() calls it first; an action run in `write_transaction(lock_late=True)`
+    calls it itself after its read-only checks, then re-reads what its decision rests on.
+    A read transaction begun plainly (the request's authentication, a GET, a CLI command,
+    a job) is ended first: it must have written nothing (checked), and SQLite cannot
+    upgrade it to a writer without failing. So the write lock is held only for the
+    action itself, as on PostgreSQL.
     """
     if db.engine.dialect.name != "sqlite":
-        return
+        return False
     session = db.session()
+    ended = False
     if session.in_transaction():
         connection = session.connection()
         if connection.info.get("immediate"):
-            return
+            return False
         if (_pending(session) or connection.connection.dbapi_connection.total_changes
                 != connection.info.get("changes_at_begin")):
             raise RuntimeError("wrote before taking the write lock")
@@ -147,21 +152,13 @@ def _begin_write() -> None:
             session.commit()
         finally:
             session.expire_on_commit = keep
+        ended = True
     token = _immediate.set(True)
     try:
         db.session.connection()
     finally:
         _immediate.reset(token)
-
-
-def lock_for_write() -> None:
-    """From here on the action holds the write lock (SQLite; PostgreSQL locks rows itself).
-
-    For an action run in `write_transaction(lock_late=True)`: it validates on what it read
-    so far, then calls this and re-reads whatever its decision rests on (what a concurrent
-    writer may have changed meanwhile) before it writes.
-    """
-    _begin_write()
+    return ended
 
 
 @contextmanager
@@ -190,7 +187,7 @@ def write_transaction(conflict: tuple[str, str] | None = None,
     if _pending(db.session()):
         raise RuntimeError("changes made outside write_transaction()")
     if not lock_late:
-        _begin_write()
+        lock_for_write()
     token = _in_write.set(True)
     try:
         yield

@@ -373,10 +373,10 @@ def submit_report(user: User, sub: Submission, *, channel: str = "api",
         return replay
     day, typed, captured_at = validate(sub, event)
     on_time = now <= local_deadline_utc(day, event.deadline)
-    lock_for_write()
-    replay = _replay(sub, digest, user, event)  # a twin stored while we validated
-    if replay:
-        return replay
+    if lock_for_write():  # SQLite ended the read snapshot: a twin may have been stored since
+        replay = _replay(sub, digest, user, event)
+        if replay:
+            return replay
     known = check_against_known(sub, event, day, typed)
     report = db.session.scalar(
         select(Report).where(Report.event_id == event.id, Report.commune_code == sub.commune,
