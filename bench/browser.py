@@ -17,3 +17,14 @@ def wait_until(page, expression: str, arg=None, timeout: float = 10000, every: f
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} ms waiting for: {expression}")
         page.wait_for_timeout(every * 1000)
+
+
+def open_report_form(page, base: str, username: str, password: str) -> None:
+    """Log in as a commune officer and wait until the report form's script has run (it
+    counts the outbox): a tap before that is a plain form post, which a loaded machine
+    once made a test take."""
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#outbox-count[data-ready='1']", state="attached")

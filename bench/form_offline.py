@@ -22,7 +22,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from bench.app_process import AppProcess, free_port
-from bench.browser import wait_until
+from bench.browser import open_report_form, wait_until
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "mat-khau-an-toan-1"
@@ -109,11 +109,7 @@ def versions(url: str) -> int:
 
 
 def log_in(page, base):
-    page.goto(base + "/login")
-    page.fill("#username", "thatkhe")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("#report-form")
+    open_report_form(page, base, "thatkhe", PASSWORD)
 
 
 def wait_for_worker(page):

@@ -13,6 +13,7 @@ from conftest import PASSWORD, PHONE, csrf_from, login, post_form, wait_until
 from sqlalchemy import func, select
 
 from bench.app_process import AppProcess
+from bench.browser import open_report_form
 from coordination.extensions import db
 from coordination.reports.models import ReportFigure, ReportVersion
 from coordination.timeutil import local_today
@@ -194,13 +195,7 @@ def phone(browser):
 
 
 def log_in(page, url, username="thatkhe"):
-    page.goto(url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    # the form's script has run (it counts the outbox): a tap before that would be a plain
-    # form post, which a loaded machine once made this test take
-    page.wait_for_selector("#outbox-count[data-ready='1']", state="attached")
+    open_report_form(page, url, username, PASSWORD)
 
 
 def wait_for_service_worker(page):
