@@ -6,22 +6,24 @@ from ..extensions import csrf
 from ..reports.submission import report_received
 from .flags import on_report
 from .models import ComplianceFlag, Notification, ReportingSchedule  # noqa: F401 (create_all)
-from .reminders import banner_items, close_in_app
+from .reminders import BANNER_WINDOW, banner_items, close_in_app
 from .schedules import ensure_default_schedule, period_of, schedules_of  # noqa: F401 (public)
 
 
-def on_report_received(version) -> None:
+def on_report_received(receipt, event) -> None:
     """A first receipt: move flags of periods already past their deadline (late report), and
     take the commune's reminders for that period off the banner. Runs in the submission's
     write transaction."""
-    if version.version != 1:
+    if receipt.version != 1:
         return  # status depends on the first receipt only
-    report = version.report
-    event = report.event
     schedules = [s for s in event.schedules if s.active]  # loaded already for the deadline
-    on_report(report, event, schedules, version.received_at)
+    on_report(receipt.commune, receipt.report_date, event, schedules, receipt.received_at)
     for schedule in schedules:
-        close_in_app(schedule.id, period_of(schedule, report.report_date).key, report.commune_code)
+        period = period_of(schedule, receipt.report_date)
+        # reminders are made on the due day, before the deadline: those of a period due
+        # longer ago than the banner looks back are not shown (spares a late report a write)
+        if period.deadline_utc >= receipt.received_at - BANNER_WINDOW:
+            close_in_app(schedule.id, period.key, receipt.commune)
 
 
 def banner_context() -> dict:

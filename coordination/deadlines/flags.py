@@ -10,7 +10,7 @@ late report — converge on the same row and never double-flag.
 import json
 from functools import cache
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -138,16 +138,18 @@ def _iso(value):
 def upsert_flags(rows: list[dict]) -> int:
     """Insert or move forward flags; returns the number of rows inserted or changed.
 
-    SQLite: one cached statement run as executemany (batched into multi-VALUES by
-    SQLAlchemy); PostgreSQL: one statement over arrays. RETURNING yields exactly the
+    SQLite, and a single row on PostgreSQL (a late report): one cached statement run as
+    executemany (batched into multi-VALUES by SQLAlchemy); many rows on PostgreSQL: one
+    statement over a JSON array. RETURNING yields exactly the
     rows inserted or updated on both backends.
     """
     if not rows:
         return 0
     connection = db.session.connection()
-    if db.engine.dialect.name == "postgresql":
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql" and len(rows) > 1:
         return len(connection.execute(_postgres_upsert(rows)).all())
-    return len(connection.execute(_upsert_statement("sqlite"), rows).all())
+    return len(connection.execute(_upsert_statement(dialect), rows).all())
 
 
 def flag_rows(schedule: ReportingSchedule, period: Period, statuses: dict) -> list[dict]:
@@ -206,16 +208,21 @@ def run_deadline(schedule: ReportingSchedule, event: Event, now_utc: datetime,
     return flag_periods(schedule, event, periods, now_utc)
 
 
-def on_report(report: Report, event: Event, schedules: list[ReportingSchedule],
-              now_utc: datetime) -> int:
+def on_report(commune: str, report_date: date, event: Event,
+              schedules: list[ReportingSchedule], now_utc: datetime) -> int:
     """A report arrived (inside the submission's write transaction): update flags of periods
-    already past their deadline, so a late report turns `missing` into `late`."""
+    already past their deadline, so a late report turns `missing` into `late`.
+
+    A daily period holds one report, this one, so its first receipt is now and no query is
+    needed; a longer period asks the stored reports for its earliest receipt."""
     changed = 0
     for schedule in schedules:
-        period = period_of(schedule, report.report_date)
+        period = period_of(schedule, report_date)
         if now_utc < period.deadline_utc or not belongs(schedule, event, period):
             continue
-        statuses = period_statuses(schedule, event, period, now_utc, [report.commune_code])
+        if period.first == period.last:
+            statuses = {commune: (status_of(now_utc, period.deadline_utc, now_utc), now_utc)}
+        else:
+            statuses = period_statuses(schedule, event, period, now_utc, [commune])
         changed += upsert_flags(flag_rows(schedule, period, statuses))
     return changed
-

@@ -26,6 +26,7 @@ from .schedules import Period, upcoming_period
 
 MAX_ATTEMPTS = 6
 CLAIM = timedelta(minutes=5)
+BANNER_WINDOW = timedelta(days=2)  # the banner shows in-app reminders created this recently
 
 
 def officers(codes) -> dict[str, list[User]]:
@@ -103,7 +104,7 @@ def close_in_app(schedule_id: int, period: str, commune_code: str | None = None)
     params = {"b_schedule": schedule_id, "b_period": period, "b_now": utcnow()}
     if commune_code:
         params["b_commune"] = commune_code
-    db.session.execute(_close_statement(bool(commune_code)), params)
+    db.session.connection().execute(_close_statement(bool(commune_code)), params)
 
 
 @cache
@@ -187,7 +188,7 @@ def banner_items(commune_code: str, now: datetime | None = None, limit: int = 3)
     items = [{"kind": "reminder", "text": text} for text in db.session.scalars(
         select(Notification.message).where(
             Notification.commune_code == commune_code, Notification.channel == "in_app",
-            Notification.sent_at.is_(None), Notification.created_at >= now - timedelta(days=2))
+            Notification.sent_at.is_(None), Notification.created_at >= now - BANNER_WINDOW)
         .order_by(Notification.created_at.desc()).limit(limit))]
     missing = db.session.execute(
         select(ComplianceFlag.period, ComplianceFlag.deadline_at, Event.name)

@@ -21,6 +21,7 @@ from .models import ReliefAllocation, ReliefAllocationLine, ReliefDelivery, Reli
 # item → (unit the indicators are in, {indicator code: ledger measure})
 DERIVED = {"gao": ("kg", {"rice_received_kg": "delivered", "rice_distributed_kg": "distributed",
                           "people_receiving_rice": "people"})}
+DERIVED_CODES = {code for _, indicators in DERIVED.values() for code in indicators}
 
 
 def ledger_items_for(event: Event) -> set[str]:

@@ -20,10 +20,10 @@ import math
 import time as clock
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
 from blinker import Namespace
-from sqlalchemy import and_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, select
 
 from ..areas.models import Commune
 from ..auth.models import User
@@ -33,12 +33,13 @@ from ..events import Event, date_in_event, get_event, in_scope
 from ..extensions import db
 from ..formatting import vn_number
 from ..indicators import Indicator
-from ..relief.ledger import ledger_items_for
+from ..relief.ledger import DERIVED_CODES, ledger_items_for
 from ..timeutil import iso_local, local_deadline_utc, local_today, to_utc_naive, utcnow
-from .models import CHANNELS, Report, ReportFigure, ReportVersion
+from .models import CHANNELS, Report, ReportVersion
+from .store import Known, carry_into_later_reports, claim_version, insert_version, latest_known
 
 signals = Namespace()
-# Sent after a report version is stored (deadline flags listen), with version=ReportVersion.
+# Sent after a report version is stored (deadline flags listen): the Receipt, with event=Event.
 report_received = signals.signal("report-received")
 
 MAX_VALUE = 1e12
@@ -198,30 +199,6 @@ def parse_captured_at(text: str | None, problems: Problems) -> datetime | None:
     return to_utc_naive(moment)
 
 
-@dataclass
-class Known:
-    """The commune's latest known cumulative figures for a date (what a blank carries)."""
-    report_date: date | None
-    figures: dict[str, float]
-
-
-def latest_known(event_id: int, commune: str, day: date) -> Known:
-    """Figures of the commune's latest report dated on or before `day`, latest version:
-    an earlier version the same day, else the latest earlier date. One statement."""
-    latest = (select(Report.id).where(Report.event_id == event_id, Report.commune_code == commune,
-                                      Report.report_date <= day)
-              .order_by(Report.report_date.desc()).limit(1).scalar_subquery())
-    rows = db.session.execute(
-        select(Report.report_date, ReportFigure.indicator_code, ReportFigure.value)
-        .join(ReportVersion, and_(ReportVersion.report_id == Report.id,
-                                  ReportVersion.version == Report.latest_version))
-        .outerjoin(ReportFigure, ReportFigure.version_id == ReportVersion.id)
-        .where(Report.id == latest)).all()
-    if not rows:
-        return Known(None, {})
-    return Known(rows[0][0], {code: value for _, code, value in rows if code is not None})
-
-
 def _report_date(sub: Submission, event: Event, problems: Problems) -> date | None:
     try:
         day = date.fromisoformat(sub.date)
@@ -256,7 +233,8 @@ def validate(sub: Submission, event: Event) -> tuple[date, dict[str, float], dat
     if not in_scope(event, sub.commune):
         problems.add("commune", "commune_outside_event")
     figures = parse_figures(sub.figures, problems)
-    for code in sorted(ledger_items_for(event) & set(figures)):  # kept by the relief ledger
+    ledger = ledger_items_for(event) if DERIVED_CODES & set(figures) else set()
+    for code in sorted(ledger & set(figures)):  # kept by the relief ledger
         problems.add(f"figures.{code}", "from_ledger")
     captured_at = parse_captured_at(sub.captured_at, problems)
     if len(sub.note) > MAX_NOTE:
@@ -280,59 +258,25 @@ def check_against_known(sub: Submission, event: Event, day: date, figures: dict)
 
 # --- storing -----------------------------------------------------------------------------
 
-def _receipt(version: ReportVersion, event: Event, replayed=False) -> Receipt:
-    report = version.report
-    return Receipt(report.id, version.version, version.received_at, version.on_time, event.code,
-                   report.commune_code, report.report_date, version.channel, replayed)
+@cache
+def _replay_statement():
+    v, r = ReportVersion.__table__, Report.__table__
+    return (select(v.c.body_hash, v.c.version, v.c.received_at, v.c.on_time, v.c.channel,
+                   r.c.id, r.c.commune_code, r.c.report_date)
+            .join(r, r.c.id == v.c.report_id).where(v.c.submission_id == bindparam("b_id")))
 
 
 def _replay(sub: Submission, digest: str, user: User, event: Event) -> Receipt | None:
     """The stored answer to an identical resubmission; 409 if the id was used for another body."""
-    version = db.session.scalar(
-        select(ReportVersion).where(ReportVersion.submission_id == sub.submission_id))
-    if version is None:
+    row = db.session.connection().execute(_replay_statement(), {"b_id": sub.submission_id}).first()
+    if row is None:
         return None
-    if version.body_hash != digest or not can_submit(user, version.report.commune_code,
-                                                     version.channel):
+    stored_hash, version, received_at, on_time, channel, report_id, commune, day = row
+    if stored_hash != digest or not can_submit(user, commune, channel):
         raise SubmissionError(409, {"submission_id": "conflict"},
                               {"submission_id": message("submission_conflict")})
-    return _receipt(version, event, replayed=True)
-
-
-def _figures(typed: dict[str, float], known: Known) -> list[ReportFigure]:
-    carried = {code: value for code, value in known.figures.items() if code not in typed}
-    return ([ReportFigure(indicator_code=c, value=v) for c, v in typed.items()]
-            + [ReportFigure(indicator_code=c, value=v, carried=True) for c, v in carried.items()])
-
-
-def _carry_into_later_reports(report: Report, values: dict[str, float]) -> None:
-    """A correction dated before other reports of the commune: their carried figures (blank
-    fields meaning "unchanged") follow it. Typed figures and history are never touched.
-
-    Each later report carries from the one before it, so the walk stops at the first report
-    that does not change: nothing after it can change either.
-    """
-    later = db.session.scalars(
-        select(Report).where(Report.event_id == report.event_id,
-                             Report.commune_code == report.commune_code,
-                             Report.report_date > report.report_date)
-        .order_by(Report.report_date)
-        .options(selectinload(Report.versions).selectinload(ReportVersion.figures)))
-    for other in later:
-        latest = other.latest
-        by_code = {f.indicator_code: f for f in latest.figures}
-        changed = False
-        for code, value in values.items():
-            figure = by_code.get(code)
-            if figure is None:
-                latest.figures.append(ReportFigure(indicator_code=code, value=value, carried=True))
-                changed = True
-            elif figure.carried and figure.value != value:
-                figure.value = value
-                changed = True
-        if not changed:
-            return
-        values = latest.values
+    return Receipt(report_id, version, received_at, on_time, event.code, commune, day, channel,
+                   replayed=True)
 
 
 def can_submit(user: User, commune: str, channel: str) -> bool:
@@ -343,26 +287,37 @@ def can_submit(user: User, commune: str, channel: str) -> bool:
     return user.can_write_for(commune)
 
 
+_communes: set[str] = set()  # codes known to exist (communes are added, never deleted)
+
+
+def commune_exists(code: str) -> bool:
+    if code not in _communes:
+        if db.session.get(Commune, code) is None:
+            return False
+        _communes.add(code)
+    return True
+
+
 def submit_report(user: User, sub: Submission, *, channel: str = "api",
                   received_at: datetime | None = None) -> Receipt:
     """The one operation behind every way a report arrives (form, API, offline, SMS, phone).
 
     Validates, stores a new version (or answers an identical resubmission from
     storage) and sends `report_received`; never commits. Entry points run it in
-    `retry_on_conflict(..., lock_late=True)`, so a concurrent retry of the same
-    submission_id finds the stored version instead of failing, and SQLite writers queue
-    only for the part after `lock_for_write()`: what a concurrent writer can change (a
-    twin submission, the commune's latest figures, the day's report) is read again
-    there. `received_at` (naive UTC) is the server's receive time unless a gateway's
-    trusted time is given; it is taken on arrival, before any wait for the lock.
+    `retry_on_conflict(..., lock_late=True)`: SQLite writers queue only for the part
+    after `lock_for_write()`, where what a concurrent writer can change (the day's
+    report, the commune's latest figures) is read; a twin submission stored meanwhile
+    fails the version's unique submission_id, and the retry answers from storage.
+    `received_at` (naive UTC) is the server's receive time unless a gateway's trusted
+    time is given; it is taken on arrival, before any wait for the lock.
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     now = received_at or utcnow()
-    event = get_event(sub.event)
+    event = get_event(sub.event, with_schedules=True)
     if event is None:
         raise SubmissionError(404, {"event": "not_found"}, {"event": message("event_not_found", code=sub.event)})
-    if db.session.get(Commune, sub.commune) is None:
+    if not commune_exists(sub.commune):
         raise SubmissionError(404, {"commune": "not_found"},
                               {"commune": message("commune_not_found", code=sub.commune)})
     if not can_submit(user, sub.commune, channel):
@@ -373,28 +328,17 @@ def submit_report(user: User, sub: Submission, *, channel: str = "api",
         return replay
     day, typed, captured_at = validate(sub, event)
     on_time = now <= local_deadline_utc(day, event.deadline)
-    if lock_for_write():  # SQLite ended the read snapshot: a twin may have been stored since
-        replay = _replay(sub, digest, user, event)
-        if replay:
-            return replay
+    lock_for_write()
+    report_id, number = claim_version(event.id, sub.commune, day, now, on_time)
     known = check_against_known(sub, event, day, typed)
-    report = db.session.scalar(
-        select(Report).where(Report.event_id == event.id, Report.commune_code == sub.commune,
-                             Report.report_date == day).with_for_update())
-    if report is None:
-        report = Report(event_id=event.id, commune_code=sub.commune, report_date=day,
-                        latest_version=0, first_received_at=now, on_time=on_time)
-        db.session.add(report)
-    report.latest_version += 1
-    version = ReportVersion(
-        report=report, version=report.latest_version, submission_id=sub.submission_id,
-        body_hash=digest, received_at=now, captured_at=captured_at, on_time=on_time,
-        reporter_id=user.id, note=sub.note.strip(), correction_reason=sub.correction_reason.strip(),
-        no_damage=sub.no_damage, channel=channel, figures=_figures(typed, known))
-    db.session.add(version)
-    db.session.flush()
-    if day < local_today():  # only a back-dated report can have later ones to carry into
-        _carry_into_later_reports(report, version.values)
-        db.session.flush()
-    report_received.send(version)
-    return _receipt(version, event)
+    insert_version({
+        "report_id": report_id, "version": number, "submission_id": sub.submission_id,
+        "body_hash": digest, "received_at": now, "captured_at": captured_at, "on_time": on_time,
+        "reporter_id": user.id, "note": sub.note.strip(),
+        "correction_reason": sub.correction_reason.strip(), "no_damage": sub.no_damage,
+        "channel": channel}, typed, known)
+    if known.last_date is None or known.last_date > day:  # later reports may carry from it
+        carry_into_later_reports(event.id, sub.commune, day, {**known.figures, **typed})
+    receipt = Receipt(report_id, number, now, on_time, event.code, sub.commune, day, channel)
+    report_received.send(receipt, event=event)
+    return receipt

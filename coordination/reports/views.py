@@ -22,7 +22,8 @@ from ..selection import parse_date, require_event
 from ..timeutil import iso_local, local_deadline_utc, local_today
 from .history import reports_query
 from .models import CHANNELS, Report, ReportVersion
-from .submission import Known, Submission, from_payload, latest_known, submit_report
+from .store import Known, latest_known
+from .submission import Submission, from_payload, submit_report
 
 bp = Blueprint("reports", __name__)
 
