@@ -75,7 +75,11 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     def usable(self, now: datetime) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+        return self.usable_at(self.expires_at, self.revoked_at, now)
+
+    @staticmethod
+    def usable_at(expires_at: datetime | None, revoked_at: datetime | None, now: datetime) -> bool:
+        return revoked_at is None and (expires_at is None or expires_at > now)
 
     def as_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "created_at": self.created_at,
