@@ -48,6 +48,10 @@ def configure_engine(engine: Engine) -> None:
 
     queue = _writer_queue(engine.url.database)
 
+    @event.listens_for(engine, "connect")
+    def _remember_queue(_dbapi_conn, record):
+        record.info["writer_queue"] = queue
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         immediate = _immediate.get()
@@ -137,7 +141,6 @@ def lock_for_write() -> bool:
     if db.engine.dialect.name != "sqlite":
         return False
     session = db.session()
-    ended = False
     if session.in_transaction():
         connection = session.connection()
         if connection.info.get("immediate"):
@@ -145,20 +148,28 @@ def lock_for_write() -> bool:
         if (_pending(session) or connection.connection.dbapi_connection.total_changes
                 != connection.info.get("changes_at_begin")):
             raise RuntimeError("wrote before taking the write lock")
-        # end the read without expiring what it loaded (the signed-in user, say): reloading
-        # it would only lengthen the write that follows
-        session.expire_on_commit, keep = False, session.expire_on_commit
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = keep
-        ended = True
+        _restart_as_writer(connection)
+        return True
     token = _immediate.set(True)
     try:
         db.session.connection()
     finally:
         _immediate.reset(token)
-    return ended
+    return False
+
+
+def _restart_as_writer(connection) -> None:
+    """End the read (it wrote nothing) and begin the write on the same connection, within
+    the session's transaction: what the read loaded (the signed-in user, say) stays as it
+    is, and no session commit or new checkout lengthens the write that follows."""
+    dbapi_conn = connection.connection.dbapi_connection
+    dbapi_conn.execute("COMMIT")  # before queueing: a waiting writer holds no snapshot
+    queue = connection.connection.info.get("writer_queue")
+    if queue:
+        queue.wait(dbapi_conn)
+    dbapi_conn.execute("BEGIN IMMEDIATE")
+    connection.info["immediate"] = True
+    connection.info["changes_at_begin"] = dbapi_conn.total_changes
 
 
 @contextmanager
