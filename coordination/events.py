@@ -5,11 +5,10 @@ its deadline (14:00 by default) is the one deadline of the event — the flags, 
 reminders and a report's `on_time` all read it from there.
 """
 from datetime import date, datetime, time
-from functools import cache
 
 from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, Time,
-                        bindparam, select)
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+                        select)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .areas.models import Commune
 from .errors import Problems
@@ -115,16 +114,8 @@ class EventCommune(db.Model):
         ForeignKey("communes.code", ondelete="CASCADE"), primary_key=True)
 
 
-def get_event(code: str, with_schedules: bool = False) -> Event | None:
-    """The event by code; `with_schedules` loads its schedules (the deadline) in the same
-    statement."""
-    return db.session.scalars(_event_statement(with_schedules), {"b_code": code}).unique().first()
-
-
-@cache
-def _event_statement(with_schedules: bool):
-    query = select(Event).where(Event.code == bindparam("b_code"))
-    return query.options(joinedload(Event.schedules)) if with_schedules else query
+def get_event(code: str) -> Event | None:
+    return db.session.scalar(select(Event).where(Event.code == code))
 
 
 def open_events() -> list[Event]:

@@ -144,6 +144,28 @@ def test_a_correction_dated_earlier_updates_what_later_days_carried(client, auth
     assert commune(summary(client, auth))["figures"] == {"people_dead": 2, "houses_collapsed": 3}
 
 
+def test_an_earlier_correction_walks_forward_until_a_day_typed_its_own_value(
+        client, auth, post_report, at_local):
+    at_local(2025, 10, 12, 9, 0)
+    post_report("thatkhe", date="2025-10-08", figures={"people_dead": 1, "houses_collapsed": 2})
+    post_report("thatkhe", date="2025-10-09", figures={"houses_collapsed": 3})
+    post_report("thatkhe", date="2025-10-10", figures={"people_dead": 5})
+    post_report("thatkhe", date="2025-10-11", figures={"houses_collapsed": 4})
+    # the 8th is corrected and gains a figure no day had: the 9th carries both, the 10th
+    # keeps its own typed deaths and carries the new figure, and so does the 11th
+    assert post_report("thatkhe", date="2025-10-08",
+                       figures={"people_dead": 2, "people_missing": 1}).status_code == 201
+    expected = {"2025-10-09": {"people_dead": 2, "people_missing": 1, "houses_collapsed": 3},
+                "2025-10-10": {"people_dead": 5, "people_missing": 1, "houses_collapsed": 3},
+                "2025-10-11": {"people_dead": 5, "people_missing": 1, "houses_collapsed": 4}}
+    for day, figures in expected.items():
+        assert commune(summary(client, auth, day))["figures"] == figures, day
+    history = client.get("/api/v1/events/MATMO-2025/reports?date=2025-10-10",
+                         headers=auth("province")).get_json()["reports"]
+    latest = history[0]["versions"][-1]
+    assert latest["carried_forward"] == ["houses_collapsed", "people_missing"]
+
+
 def test_the_version_page_highlights_what_changed_and_why(client, users, post_report, at_local):
     at_local(2025, 10, 8, 9, 0)
     post_report("thatkhe", figures={"houses_collapsed": 4, "people_dead": 1})

@@ -6,11 +6,12 @@ corrections of one day take turns; one read of the commune's latest known figure
 insert of the version and one of its figures. The statements are built once per dialect:
 building an ORM statement costs more Python than running it.
 """
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -29,16 +30,21 @@ class Known:
 
 def _version_at(later: bool):
     """The id of the commune's latest stored version dated on or before :b_day, or (later)
-    of the first report dated after it. Versions, not `latest_version`, decide: the day's
-    report may just have been claimed for a version not written yet."""
+    of the first report dated after it. Reports with a version decide, not `latest_version`:
+    the day's report may just have been claimed for a version not written yet. Both steps
+    walk an index and stop at the first row (no sort of the commune's history)."""
     r, v = REPORTS.alias(), VERSIONS.alias()
-    query = select(v.c.id).join(r, r.c.id == v.c.report_id).where(
-        r.c.event_id == bindparam("b_event"), r.c.commune_code == bindparam("b_commune"))
+    has_version = select(v.c.id).where(v.c.report_id == r.c.id).exists()
+    report = select(r.c.id).where(r.c.event_id == bindparam("b_event"),
+                                  r.c.commune_code == bindparam("b_commune"), has_version)
     if later:
-        query = query.where(r.c.report_date > bindparam("b_day")).order_by(r.c.report_date)
+        report = report.where(r.c.report_date > bindparam("b_day")).order_by(r.c.report_date)
     else:
-        query = query.where(r.c.report_date <= bindparam("b_day")).order_by(r.c.report_date.desc())
-    return query.order_by(v.c.version.desc()).limit(1).scalar_subquery()
+        report = (report.where(r.c.report_date <= bindparam("b_day"))
+                  .order_by(r.c.report_date.desc()))
+    v_latest = VERSIONS.alias()
+    return (select(v_latest.c.id).where(v_latest.c.report_id == report.limit(1).scalar_subquery())
+            .order_by(v_latest.c.version.desc()).limit(1).scalar_subquery())
 
 
 def _figures_of(version_id, *columns):
@@ -102,18 +108,42 @@ def _version_insert():
     return insert(VERSIONS).returning(VERSIONS.c.id)
 
 
-def insert_version(fields: dict, typed: dict[str, float], known: Known) -> int:
+VERSION_FIELDS = ("report_id", "version", "submission_id", "body_hash", "received_at",
+                  "captured_at", "on_time", "reporter_id", "note", "correction_reason",
+                  "no_damage", "channel")
+
+
+@cache
+def _postgres_version_with_figures():
+    """PostgreSQL: the version and its figures in one statement, the figures as one JSON
+    parameter (a round trip less on every submission)."""
+    version = (insert(VERSIONS).values({name: bindparam(name) for name in VERSION_FIELDS})
+               .returning(VERSIONS.c.id).cte("new_version"))
+    figures = text("SELECT * FROM jsonb_to_recordset(CAST(:b_figures AS jsonb)) "
+                   "AS f(indicator_code varchar, value float8, carried boolean)").columns(
+        FIGURES.c.indicator_code, FIGURES.c.value, FIGURES.c.carried).subquery("f")
+    return insert(FIGURES).from_select(
+        ["version_id", "indicator_code", "value", "carried"],
+        select(version.c.id, figures.c.indicator_code, figures.c.value, figures.c.carried)
+        .select_from(version.join(figures, true()))  # the one new version × its figures
+    ).add_cte(version)
+
+
+def insert_version(fields: dict, typed: dict[str, float], known: Known) -> None:
     """The version row and every figure: the typed ones, and the blanks carried from
     `known`. A duplicate submission_id fails on its unique index (a twin won the race)."""
-    connection = db.session.connection()
-    version_id = connection.execute(_version_insert(), fields).scalar_one()
-    rows = [{"version_id": version_id, "indicator_code": code, "value": value, "carried": False}
+    rows = [{"indicator_code": code, "value": value, "carried": False}
             for code, value in typed.items()]
-    rows += [{"version_id": version_id, "indicator_code": code, "value": value, "carried": True}
+    rows += [{"indicator_code": code, "value": value, "carried": True}
              for code, value in known.figures.items() if code not in typed]
+    connection = db.session.connection()
+    if db.engine.dialect.name == "postgresql":
+        connection.execute(_postgres_version_with_figures(),
+                           {**fields, "b_figures": json.dumps(rows)})
+        return
+    version_id = connection.execute(_version_insert(), fields).scalar_one()
     if rows:
-        connection.execute(insert(FIGURES), rows)
-    return version_id
+        connection.execute(insert(FIGURES), [{"version_id": version_id, **row} for row in rows])
 
 
 def carry_into_later_reports(event_id: int, commune: str, day: date,

@@ -24,12 +24,13 @@ from functools import cache
 
 from blinker import Namespace
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from ..areas.models import Commune
 from ..auth.models import User
 from ..database import lock_for_write
 from ..errors import InputError, Problems, message
-from ..events import Event, date_in_event, get_event, in_scope
+from ..events import Event, date_in_event, in_scope
 from ..extensions import db
 from ..formatting import vn_number
 from ..indicators import Indicator
@@ -259,6 +260,22 @@ def check_against_known(sub: Submission, event: Event, day: date, figures: dict)
 # --- storing -----------------------------------------------------------------------------
 
 @cache
+def _event_statement():
+    stored = (select(ReportVersion.id).where(ReportVersion.submission_id == bindparam("b_id"))
+              .scalar_subquery())
+    return (select(Event, stored).where(Event.code == bindparam("b_code"))
+            .options(joinedload(Event.schedules)))
+
+
+def _event_and_stored(sub: Submission) -> tuple[Event | None, bool]:
+    """The event with its schedules (the deadline), and whether the submission id is stored
+    already (a resubmission): one read, before anything else."""
+    row = db.session.execute(_event_statement(),
+                             {"b_code": sub.event, "b_id": sub.submission_id}).unique().first()
+    return (row[0], row[1] is not None) if row else (None, False)
+
+
+@cache
 def _replay_statement():
     v, r = ReportVersion.__table__, Report.__table__
     return (select(v.c.body_hash, v.c.version, v.c.received_at, v.c.on_time, v.c.channel,
@@ -266,11 +283,9 @@ def _replay_statement():
             .join(r, r.c.id == v.c.report_id).where(v.c.submission_id == bindparam("b_id")))
 
 
-def _replay(sub: Submission, digest: str, user: User, event: Event) -> Receipt | None:
+def _replay(sub: Submission, digest: str, user: User, event: Event) -> Receipt:
     """The stored answer to an identical resubmission; 409 if the id was used for another body."""
-    row = db.session.connection().execute(_replay_statement(), {"b_id": sub.submission_id}).first()
-    if row is None:
-        return None
+    row = db.session.connection().execute(_replay_statement(), {"b_id": sub.submission_id}).one()
     stored_hash, version, received_at, on_time, channel, report_id, commune, day = row
     if stored_hash != digest or not can_submit(user, commune, channel):
         raise SubmissionError(409, {"submission_id": "conflict"},
@@ -314,7 +329,7 @@ def submit_report(user: User, sub: Submission, *, channel: str = "api",
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     now = received_at or utcnow()
-    event = get_event(sub.event, with_schedules=True)
+    event, stored = _event_and_stored(sub)
     if event is None:
         raise SubmissionError(404, {"event": "not_found"}, {"event": message("event_not_found", code=sub.event)})
     if not commune_exists(sub.commune):
@@ -323,9 +338,8 @@ def submit_report(user: User, sub: Submission, *, channel: str = "api",
     if not can_submit(user, sub.commune, channel):
         raise SubmissionError(403, {"commune": "forbidden"}, {"commune": message("own_commune_only")})
     digest = body_hash(sub)
-    replay = _replay(sub, digest, user, event)
-    if replay:
-        return replay
+    if stored:
+        return _replay(sub, digest, user, event)
     day, typed, captured_at = validate(sub, event)
     on_time = now <= local_deadline_utc(day, event.deadline)
     lock_for_write()
