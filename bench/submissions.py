@@ -11,11 +11,18 @@ per client thread (`--generator python`). Our app gets `POST /api/v1/reports` as
 Lạng Sơn commune officers (one bearer token each) filing a new day's report with ten
 figures; the ceiling (bench/ceiling.py) stores the same JSON body as one row.
 Prints requests/s, latency p50/p95/p99/max, non-2xx answers and the ratio app/ceiling.
+
+Then latency at a pace: the same 50 clients, each waiting about 50/rate seconds (jittered)
+between an answer and its next request, rate being half the ceiling's measured throughput
+unless `--rate` says otherwise. Closed-loop clients that never pause measure throughput;
+their latency is only clients/throughput (the ceiling's own p95 is over 100 ms that way),
+so the latency target is read at the paced load.
 """
 import argparse
 import http.client
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -121,6 +128,7 @@ request = function()
   return wrk.format("POST", path, {["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. officer[2]}, body)
 end
+%(delay)s
 function done(summary, latency, requests)
   io.write(string.format('RESULT {"requests": %%d, "seconds": %%f, "non2xx": %%d, "errors": %%d, ' ..
     '"p50": %%d, "p95": %%d, "p99": %%d, "max": %%d}\n', summary.requests, summary.duration / 1e6,
@@ -146,8 +154,13 @@ def bodies(officers, figures, start_day):
     return make
 
 
+def pace_ms(clients: int, rate: float | None) -> int:
+    """Each client's mean wait between its requests for `clients` to offer `rate` req/s."""
+    return round(clients * 1000 / rate) if rate else 0
+
+
 def run_wrk(base: str, path: str, clients: int, seconds: int, officers, figures, start_day,
-            workdir: Path, salt: int) -> dict:
+            workdir: Path, salt: int, rate: float | None = None) -> dict:
     from datetime import date, datetime, timezone
     epoch = int(datetime.combine(date.fromisoformat(start_day), datetime.min.time(),
                                  tzinfo=timezone.utc).timestamp()) + 12 * 3600
@@ -157,7 +170,7 @@ def run_wrk(base: str, path: str, clients: int, seconds: int, officers, figures,
         "officers": ", ".join(f'{{"{c}", "{t}"}}' for c, t in officers),
         "figures": json.dumps({code: i + 1 for i, code in enumerate(figures)}),
         "path": path, "start": epoch, "threads": threads, "days": DAYS, "event": EVENT,
-        "salt": salt})
+        "salt": salt, "delay": _lua_delay(pace_ms(clients, rate))})
     done = subprocess.run(["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s",
                            "--timeout", "10s", "-s", str(script), base], capture_output=True,
                           text=True, timeout=seconds + 60)
@@ -170,8 +183,16 @@ def run_wrk(base: str, path: str, clients: int, seconds: int, officers, figures,
     return result
 
 
+def _lua_delay(pace: int) -> str:
+    """wrk waits delay() ms on a connection after each answer; uniform jitter around the
+    pace keeps the clients from sending in step."""
+    if not pace:
+        return ""
+    return f"function delay() return math.random({pace // 2}, {pace + pace // 2}) end"
+
+
 def run_python(base: str, path: str, clients: int, seconds: int, officers, figures,
-               start_day, workdir: Path, salt: int) -> dict:
+               start_day, workdir: Path, salt: int, rate: float | None = None) -> dict:
     make = bodies(officers, figures, start_day)
     port = int(base.rsplit(":", 1)[1])
     latencies: list[float] = []
@@ -179,10 +200,13 @@ def run_python(base: str, path: str, clients: int, seconds: int, officers, figur
     lock = threading.Lock()
     counter = iter(range(salt * 10_000_000, (salt + 1) * 10_000_000))
     deadline = time.perf_counter() + seconds
+    pace = pace_ms(clients, rate) / 1000
 
     def client():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         while time.perf_counter() < deadline:
+            if pace:
+                time.sleep(random.uniform(pace / 2, pace * 1.5))
             with lock:
                 n = next(counter)
             headers, body = make(n, path)
@@ -218,11 +242,18 @@ def run_python(base: str, path: str, clients: int, seconds: int, officers, figur
             "p95": pct(95), "p99": pct(99), "max": latencies[-1] if latencies else 0}
 
 
+TARGETS = (("ceiling", "bench.ceiling:app", "/rows", "/rows", "bare insert (bench/ceiling.py)"),
+           ("app", "app:app", "/api/v1/reports", "/healthz", "POST /api/v1/reports"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=1, help="alternate ceiling/app this many times")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="req/s the paced clients offer together (default: half the "
+                             "ceiling's measured throughput; 0 skips the paced run)")
     parser.add_argument("--generator", choices=["wrk", "python"],
                         default="wrk" if shutil.which("wrk") else "python")
     args = parser.parse_args()
@@ -233,33 +264,44 @@ def main() -> int:
     subprocess.run([sys.executable, "-c", "import bench.ceiling"], cwd=ROOT, check=True,
                    env={**os.environ, "DATABASE_URL": ceiling_url})  # its table, once
     load = run_wrk if args.generator == "wrk" else run_python
-    print(f"{url.split(':')[0]}, {args.clients} clients, {args.seconds} s each, {args.generator}, "
-          f"gunicorn 2 workers × 4 threads")
-    print(f"{'target':34} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7} "
-          f"{'non-2xx':>7} {'errors':>6}")
-    rates: dict[str, list[float]] = {"ceiling": [], "app": []}
+    urls = {"ceiling": ceiling_url, "app": url}
     salt = 0
-    for _ in range(args.rounds):
-        for name, target, db_url, path, warm in (
-                ("ceiling", "bench.ceiling:app", ceiling_url, "/rows", "/rows"),
-                ("app", "app:app", url, "/api/v1/reports", "/healthz")):
-            server, base = start(target, db_url, warm)
+
+    def measure(rate: float | None) -> dict[str, float]:
+        nonlocal salt
+        rates = {}
+        for name, target, path, warm, label in TARGETS:
+            server, base = start(target, urls[name], warm)
             try:
                 salt += 1
                 run_python(base, path, min(4, args.clients), 1, officers, figures, start_day,
                            workdir, 1000 + salt)  # warm-up (first requests of each worker)
                 r = load(base, path, args.clients, args.seconds, officers, figures, start_day,
-                         workdir, salt)
+                         workdir, salt, rate)
             finally:
                 stop(server)
-            rate = r["requests"] / r["seconds"]
-            rates[name].append(rate)
-            label = ("bare insert (bench/ceiling.py)" if name == "ceiling"
-                     else "POST /api/v1/reports")
-            print(f"{label:34} {rate:>7.0f} {r['p50']:>7.1f} {r['p95']:>7.1f} {r['p99']:>7.1f} "
-                  f"{r['max']:>7.1f} {r['non2xx']:>7} {r['errors']:>6}", flush=True)
-    ratio = sum(rates["app"]) / max(1e-9, sum(rates["ceiling"]))
+            rates[name] = r["requests"] / r["seconds"]
+            print(f"{label:34} {rates[name]:>7.0f} {r['p50']:>7.1f} {r['p95']:>7.1f} "
+                  f"{r['p99']:>7.1f} {r['max']:>7.1f} {r['non2xx']:>7} {r['errors']:>6}",
+                  flush=True)
+        return rates
+
+    print(f"{url.split(':')[0]}, {args.clients} clients, {args.seconds} s each, {args.generator}, "
+          f"gunicorn 2 workers × 4 threads")
+    header = (f"{'target':34} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+              f"{'max ms':>7} {'non-2xx':>7} {'errors':>6}")
+    print("Throughput: every client sends its next request as soon as it has the answer")
+    print(header)
+    runs = [measure(None) for _ in range(args.rounds)]
+    ceiling = sum(r["ceiling"] for r in runs) / len(runs)
+    ratio = sum(r["app"] for r in runs) / max(1e-9, sum(r["ceiling"] for r in runs))
     print(f"ratio app / ceiling: {ratio:.2f}×")
+    rate = ceiling / 2 if args.rate is None else args.rate
+    if rate:
+        print(f"\nLatency, paced: each client waits about {pace_ms(args.clients, rate)} ms "
+              f"between an answer and its next request ({rate:.0f} req/s if answers took no time)")
+        print(header)
+        measure(rate)
     return 0
 
 
