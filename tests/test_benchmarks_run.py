@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
     (["bench.form_offline", "--outages", "1", "--runs", "1"], "server back → receipt"),
     (["bench.pages", "--fast", "--days", "2", "--pages", "login,report form,compliance board"],
      "compliance board"),
-    (["bench.submissions", "--seconds", "1", "--clients", "4"], "ratio app / ceiling"),
+    (["bench.submissions", "--seconds", "1", "--clients", "4"], "Latency, paced"),
     (["bench.submissions", "--seconds", "1", "--clients", "4", "--generator", "python"],
-     "ratio app / ceiling"),
+     "Latency, paced"),
 ])
 def test_each_benchmark_runs_to_its_last_case(args, expected, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BENCH_DATABASE_URL")}
