@@ -54,12 +54,7 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        immediate = _immediate.get()
-        conn.info["immediate"] = immediate
-        if immediate and queue:
-            queue.wait(conn.connection.dbapi_connection)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-        conn.info["changes_at_begin"] = conn.connection.dbapi_connection.total_changes
+        _begin(conn, immediate=_immediate.get())
 
     if queue:
         @event.listens_for(engine.pool, "reset")
@@ -126,50 +121,52 @@ def _pending(session) -> bool:
                 or any(session.is_modified(o) for o in session.dirty))
 
 
-def lock_for_write() -> bool:
+def _begin(connection, immediate: bool) -> None:
+    """BEGIN on a SQLite connection; a writer (IMMEDIATE) queues first (see _WriterQueue).
+    The changes counter at BEGIN lets lock_for_write() tell that a read wrote nothing."""
+    dbapi_conn = connection.connection.dbapi_connection
+    queue = connection.connection.info.get("writer_queue")
+    if immediate and queue:
+        queue.wait(dbapi_conn)
+    dbapi_conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    connection.info["immediate"] = immediate
+    connection.info["changes_at_begin"] = dbapi_conn.total_changes
+
+
+def lock_for_write() -> None:
     """From here on the transaction holds the write lock (SQLite: BEGIN IMMEDIATE;
-    PostgreSQL locks rows as it writes and needs nothing). True when a read snapshot was
-    ended to take it: what was read before may since have been changed by another writer.
+    PostgreSQL locks rows as it writes and needs nothing). What was read before it may
+    since have been changed by another writer.
 
     write_transaction() calls it first; an action run in `write_transaction(lock_late=True)`
-    calls it itself after its read-only checks, then re-reads what its decision rests on.
+    calls it itself after its read-only checks, then reads what its decision rests on.
     A read transaction begun plainly (the request's authentication, a GET, a CLI command,
     a job) is ended first: it must have written nothing (checked), and SQLite cannot
     upgrade it to a writer without failing. So the write lock is held only for the
     action itself, as on PostgreSQL.
     """
     if db.engine.dialect.name != "sqlite":
-        return False
+        return
     session = db.session()
-    if session.in_transaction():
-        connection = session.connection()
-        if connection.info.get("immediate"):
-            return False
-        if (_pending(session) or connection.connection.dbapi_connection.total_changes
-                != connection.info.get("changes_at_begin")):
-            raise RuntimeError("wrote before taking the write lock")
-        _restart_as_writer(connection)
-        return True
-    token = _immediate.set(True)
-    try:
-        db.session.connection()
-    finally:
-        _immediate.reset(token)
-    return False
-
-
-def _restart_as_writer(connection) -> None:
-    """End the read (it wrote nothing) and begin the write on the same connection, within
-    the session's transaction: what the read loaded (the signed-in user, say) stays as it
-    is, and no session commit or new checkout lengthens the write that follows."""
-    dbapi_conn = connection.connection.dbapi_connection
-    dbapi_conn.execute("COMMIT")  # before queueing: a waiting writer holds no snapshot
-    queue = connection.connection.info.get("writer_queue")
-    if queue:
-        queue.wait(dbapi_conn)
-    dbapi_conn.execute("BEGIN IMMEDIATE")
-    connection.info["immediate"] = True
-    connection.info["changes_at_begin"] = dbapi_conn.total_changes
+    if not session.in_transaction():
+        token = _immediate.set(True)
+        try:
+            db.session.connection()
+        finally:
+            _immediate.reset(token)
+        return
+    connection = session.connection()
+    if connection.info.get("immediate"):
+        return
+    if (_pending(session) or connection.connection.dbapi_connection.total_changes
+            != connection.info.get("changes_at_begin")):
+        raise RuntimeError("wrote before taking the write lock")
+    # end the read and begin the write on the same connection, within the session's
+    # transaction: what the read loaded (the signed-in user, say) stays as it is, and no
+    # session commit or new checkout lengthens the write; COMMIT first, so a writer
+    # waiting in the queue holds no snapshot
+    connection.connection.dbapi_connection.execute("COMMIT")
+    _begin(connection, immediate=True)
 
 
 @contextmanager

@@ -140,8 +140,8 @@ def upsert_flags(rows: list[dict]) -> int:
 
     SQLite, and a single row on PostgreSQL (a late report): one cached statement run as
     executemany (batched into multi-VALUES by SQLAlchemy); many rows on PostgreSQL: one
-    statement over a JSON array. RETURNING yields exactly the
-    rows inserted or updated on both backends.
+    statement over a JSON array. RETURNING yields exactly the rows inserted or updated on
+    both backends.
     """
     if not rows:
         return 0
