@@ -9,14 +9,14 @@ from sqlalchemy import select
 from ..areas.lookup import area_codes, search_communes
 from ..areas.models import Area, Commune
 from ..auth.access import admin_required, commune_scope, login_required, provincial_required
-from ..database import retry_on_conflict, write_transaction
+from ..database import write_transaction
 from ..events import Event, create_event
 from ..extensions import db
 from ..http import json_body
 from ..indicators import active_indicators
 from ..reports.aggregation import summarize
 from ..reports.history import report_history
-from ..reports.submission import from_payload, submit_report
+from ..reports.submission import from_payload, submit
 from ..selection import parse_date, require_event, resolve
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -77,8 +77,7 @@ def list_indicators():
 @login_required
 def post_report():
     sub = from_payload(json_body())
-    receipt = retry_on_conflict(lambda: submit_report(current_user, sub, channel="api"),
-                                lock_late=True)
+    receipt = submit(current_user, sub, channel="api")
     return jsonify(receipt.as_dict()), 200 if receipt.replayed else 201
 
 

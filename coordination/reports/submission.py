@@ -28,7 +28,7 @@ from sqlalchemy.orm import joinedload
 
 from ..areas.models import Commune
 from ..auth.models import User
-from ..database import lock_for_write
+from ..database import lock_for_write, retry_on_conflict
 from ..errors import InputError, Problems, message
 from ..events import Event, date_in_event, in_scope
 from ..extensions import db
@@ -313,13 +313,20 @@ def commune_exists(code: str) -> bool:
     return True
 
 
+def submit(user: User, sub: Submission, channel: str) -> Receipt:
+    """submit_report in a write transaction of its own, for the web and API entry points:
+    it takes the write lock itself after validating (lock_late), and a unique-key race lost
+    to a concurrent twin is run again, so the retry answers from storage."""
+    return retry_on_conflict(lambda: submit_report(user, sub, channel=channel), lock_late=True)
+
+
 def submit_report(user: User, sub: Submission, *, channel: str = "api",
                   received_at: datetime | None = None) -> Receipt:
     """The one operation behind every way a report arrives (form, API, offline, SMS, phone).
 
     Validates, stores a new version (or answers an identical resubmission from
-    storage) and sends `report_received`; never commits. Entry points run it in
-    `retry_on_conflict(..., lock_late=True)`: SQLite writers queue only for the part
+    storage) and sends `report_received`; never commits. Entry points run it through
+    `submit()` (or inside their own write transaction): SQLite writers queue only for the part
     after `lock_for_write()`, where what a concurrent writer can change (the day's
     report, the commune's latest figures) is read; a twin submission stored meanwhile
     fails the version's unique submission_id, and the retry answers from storage.

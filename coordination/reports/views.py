@@ -12,7 +12,6 @@ from sqlalchemy import select
 from ..areas.models import Commune
 from ..auth.access import commune_scope, login_required, provincial_required
 from ..events import Event, get_event, in_scope, open_events, scope_codes
-from ..database import retry_on_conflict
 from ..errors import InputError
 from ..extensions import csrf, db
 from ..http import api_error, json_body
@@ -23,7 +22,7 @@ from ..timeutil import iso_local, local_deadline_utc, local_today
 from .history import reports_query
 from .models import CHANNELS, Report, ReportVersion
 from .store import Known, latest_known
-from .submission import Submission, from_payload, submit_report
+from .submission import Submission, from_payload, submit
 
 bp = Blueprint("reports", __name__)
 
@@ -147,8 +146,7 @@ def form():
         return render_template("reports/form.html", **_form_context(event, commune, day))
     sub = submission_from_form(request.form, event, commune)
     try:
-        receipt = retry_on_conflict(lambda: submit_report(current_user, sub, channel=form_channel()),
-                                    lock_late=True)
+        receipt = submit(current_user, sub, channel=form_channel())
     except InputError as exc:
         if exc.status == 403:
             abort(403)
@@ -182,8 +180,7 @@ def submit_json():
     sub = None
     try:
         channel, sub = _json_submission()
-        receipt = retry_on_conflict(lambda: submit_report(current_user, sub, channel=channel),
-                                    lock_late=True)
+        receipt = submit(current_user, sub, channel=channel)
     except InputError as exc:
         answer = exc.as_json()
         if exc.status == 409 and sub is not None:
