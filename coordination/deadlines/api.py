@@ -11,7 +11,8 @@ from ..selection import require_event, resolve
 from ..timeutil import utcnow
 from .board import day_board, pick_schedule
 from .models import CHANNELS, Notification
-from .reminders import MAX_ATTEMPTS, mark_notification
+from .outbox import MAX_ATTEMPTS
+from .reminders import mark_notification
 from .schedules import create_schedule
 
 bp = Blueprint("deadlines_api", __name__, url_prefix="/api/v1")

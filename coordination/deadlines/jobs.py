@@ -12,11 +12,11 @@ from sqlalchemy import select
 from ..database import write_transaction
 from ..events import Event
 from ..extensions import db
-from ..timeutil import local_deadline_utc, to_local, utcnow
+from ..timeutil import local_deadline_utc, to_local
 from .flags import RunResult, run_deadline
-from .models import Notification, ReportingSchedule
-from .reminders import (claim_email, close_in_app, due_emails, record_email, send_email,
-                        send_reminders)
+from .models import ReportingSchedule
+from . import outbox
+from .reminders import close_in_app, send_email, send_reminders
 
 
 def live_schedules(event_code: str | None = None) -> list[tuple[ReportingSchedule, Event]]:
@@ -70,23 +70,7 @@ def catch_up(now_utc: datetime) -> dict[int, RunResult]:
 
 
 def deliver_email(now: datetime | None = None) -> dict:
-    """Send due e-mails, each claimed in a short transaction of its own so that a slow SMTP
-    server never holds a write lock; a failure is retried later with backoff."""
-    now = now or utcnow()
+    """Send due e-mails through the one outbox sender (outbox.py)."""
     if not current_app.config.get("SMTP_HOST"):
         return {"sent": 0, "failed": 0}
-    result = {"sent": 0, "failed": 0}
-    for note_id in due_emails(now):
-        with write_transaction():
-            claimed = claim_email(note_id, now)
-        if not claimed:
-            continue
-        try:
-            send_email(db.session.get(Notification, note_id))
-            error = None
-        except (OSError, smtplib.SMTPException) as exc:
-            error = str(exc) or exc.__class__.__name__
-        with write_transaction():
-            record_email(note_id, now, error)
-        result["failed" if error else "sent"] += 1
-    return result
+    return outbox.deliver("email", send_email, (OSError, smtplib.SMTPException), now)

@@ -2,7 +2,8 @@
 
 Rows are keyed (reminder, channel, recipient) and inserted with ON CONFLICT DO
 NOTHING, so two schedulers remind once. Web requests only read and write rows;
-e-mail goes out from the scheduler process (jobs.deliver_email), never in a request.
+e-mail goes out from the scheduler process (jobs.deliver_email through outbox.py), never
+in a request.
 These are operations: the jobs in jobs.py own the transactions.
 """
 import smtplib
@@ -11,10 +12,11 @@ from email.message import EmailMessage
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..areas.models import Commune
+from ..auth.accounts import commune_officers
 from ..auth.models import User
 from ..errors import InputError, message
 from ..events import Event, scope_codes
@@ -24,19 +26,7 @@ from .flags import first_receipts
 from .models import ComplianceFlag, Notification, ReportingSchedule
 from .schedules import Period, upcoming_period
 
-MAX_ATTEMPTS = 6
-CLAIM = timedelta(minutes=5)
 BANNER_WINDOW = timedelta(days=2)  # the banner shows in-app reminders created this recently
-
-
-def officers(codes) -> dict[str, list[User]]:
-    """Active commune-role users per commune: who to call or remind."""
-    found: dict[str, list[User]] = {}
-    for user in db.session.scalars(select(User).where(
-            User.role == "commune", User.active.is_(True), User.commune_code.in_(list(codes)))
-            .order_by(User.full_name)):
-        found.setdefault(user.commune_code, []).append(user)
-    return found
 
 
 def reminder_text(schedule: ReportingSchedule, event: Event, period: Period, name: str) -> str:
@@ -92,7 +82,7 @@ def send_reminders(schedule: ReportingSchedule, event: Event, now_utc: datetime,
     waiting = [c for c in scope_codes(event) if c not in received]
     names = dict(db.session.execute(select(Commune.code, Commune.name)
                                     .where(Commune.code.in_(waiting))).all())
-    people = officers(waiting)
+    people = commune_officers(waiting)
     rows = [row for code in waiting for row in _rows(
         key, schedule, period, code, reminder_text(schedule, event, period, names[code]),
         people.get(code, []))]
@@ -135,36 +125,7 @@ def mark_notification(note_id: int, delivered: bool, error: str = "") -> Notific
     return note
 
 
-# --- e-mail, from the scheduler process only ---------------------------------------
-
-def claim_email(note_id: int, now: datetime) -> bool:
-    """Atomically take a row for sending, so two schedulers never send the same e-mail."""
-    result = db.session.execute(update(Notification).where(
-        Notification.id == note_id, Notification.sent_at.is_(None),
-        or_(Notification.locked_until.is_(None), Notification.locked_until < now))
-        .values(locked_until=now + CLAIM))
-    return result.rowcount == 1
-
-
-def due_emails(now: datetime) -> list[int]:
-    return list(db.session.scalars(select(Notification.id).where(
-        Notification.channel == "email", Notification.sent_at.is_(None),
-        Notification.attempts < MAX_ATTEMPTS,
-        or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
-        .order_by(Notification.id)))
-
-
-def record_email(note_id: int, now: datetime, error: str | None) -> None:
-    """Release the claim with the outcome; a failure backs off 2, 4, 8… minutes."""
-    note = db.session.get(Notification, note_id)
-    values = {"attempts": note.attempts + 1, "locked_until": None}
-    if error is None:
-        values.update(sent_at=utcnow(), last_error="")
-    else:
-        values.update(last_error=error[:500],
-                      next_attempt_at=now + timedelta(minutes=2 ** (note.attempts + 1)))
-    db.session.execute(update(Notification).where(Notification.id == note_id).values(**values))
-
+# --- e-mail, from the scheduler process only (outbox.deliver) -------------------------
 
 def send_email(note: Notification) -> None:
     config = current_app.config
