@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from coordination.auth.accounts import create_user
 from coordination.dashboard.board import build as build_board
-from coordination.dashboard.trend import daily_totals
+from coordination.reports.aggregation import daily_totals
 from coordination.events import get_event
 from coordination.extensions import db
 from coordination.reports.aggregation import summarize

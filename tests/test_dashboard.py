@@ -8,7 +8,7 @@ from sqlalchemy import update
 from coordination.areas.models import Commune
 from coordination.auth.accounts import create_user
 from coordination.dashboard.charts import nice_ceiling
-from coordination.dashboard.trend import daily_totals
+from coordination.reports.aggregation import daily_totals
 from coordination.database import retry_on_conflict
 from coordination.extensions import db
 from coordination.reports.aggregation import summarize
@@ -324,3 +324,18 @@ def test_the_rice_card_says_how_much_of_the_allocation_was_distributed(relief_ma
     login(client, "tinh")
     html = client.get("/events/MATMO-2025/dashboard?date=2025-10-16").get_data(as_text=True)
     assert "trên tổng phân bổ 2.000.000 kg" in html
+
+
+@pytest.mark.parametrize("area", [None, "ky-cung"])
+def test_the_trend_carries_the_ledgers_rice_as_the_summary_does(matmo, relief_matmo, post_report,
+                                                                area):
+    """The reserve rice of the reports comes from the relief ledger (derived figures): the
+    daily sweep overlays it day by day exactly as summarize does (issue 20)."""
+    assert post_report("thatkhe", date="2025-10-12", figures={"houses_collapsed": 2}).status_code == 201
+    rice = ["rice_received_kg", "rice_distributed_kg", "people_receiving_rice"]
+    series = daily_totals(matmo, date(2025, 10, 16), area)
+    assert any(day.totals.get("rice_distributed_kg") for day in series)
+    for day in series:
+        summary = summarize(matmo, day.date, area)
+        assert {c: day.totals.get(c) for c in rice + ["houses_collapsed"]} == \
+            {c: summary.totals.get(c) for c in rice + ["houses_collapsed"]}, day.date

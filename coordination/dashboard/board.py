@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from ..deadlines.reminders import officers
+from ..auth.accounts import commune_officers
 from ..events import Event
 from ..relief.ledger import allocated_total
 from ..extensions import db
@@ -18,7 +18,7 @@ from ..formatting import vn_number
 from ..indicators import Indicator
 from ..reports.aggregation import CommuneFigures, Summary, summarize
 from ..timeutil import to_local, utcnow
-from .trend import daily_totals
+from ..reports.aggregation import daily_totals
 
 # (key, label, indicator codes summed). Labels are short: they sit on a phone-sized card.
 HEADLINE = [
@@ -138,7 +138,7 @@ def deadline_state(event: Event, day: date, now_utc: datetime) -> tuple[bool, st
 def _waiting(summary: Summary) -> list[Waiting]:
     """Communes without a report for the day; those with an officer to call come first."""
     late = [c for c in summary.communes if c.status != "reported"]
-    people = officers([c.code for c in late])
+    people = commune_officers([c.code for c in late])
     waiting = [Waiting(c, [{"name": u.full_name or u.username, "phone": u.phone, "tel": tel(u.phone)}
                            for u in people.get(c.code, [])]) for c in late]
     return sorted(waiting, key=lambda w: not any(p["tel"] for p in w.people))

@@ -13,7 +13,8 @@ from ..areas.models import Area
 from ..events import Event
 from ..extensions import db
 from ..indicators import Indicator, active_indicators, grouped
-from ..reports.aggregation import CommuneFigures, Summary, summarize
+from ..reports.aggregation import (CommuneFigures, IncludedVersion, Summary,  # noqa: F401
+                                   summarize, versions_used)
 from ..timeutil import utcnow
 
 STATUS_LABELS = {"reported": "Đã báo cáo", "stale": "Số liệu ngày trước", "missing": "Chưa báo cáo"}
@@ -131,37 +132,6 @@ def number(value: float | None) -> int | float | None:
     return int(value) if float(value).is_integer() else value
 
 
-@dataclass
-class IncludedVersion:
-    commune_code: str
-    commune_name: str
-    report_date: date
-    version: int
-    received_at: datetime  # UTC
-    on_time: bool
-    reporter: str
-    channel: str
-
-
 def included_versions(table: ConsolidatedTable) -> list[IncludedVersion]:
     """The report version behind each commune's row (the one the summary used)."""
-    from ..auth.models import User
-    from ..reports.models import ReportVersion
-
-    used = {(c.report_id, c.version): c for c in table.rows if c.report_id is not None}
-    if not used:
-        return []
-    report_ids = sorted({rid for rid, _ in used})
-    rows = db.session.execute(
-        select(ReportVersion.report_id, ReportVersion.version, ReportVersion.channel,
-               ReportVersion.on_time, User.full_name, User.username)
-        .outerjoin(User, User.id == ReportVersion.reporter_id)
-        .where(ReportVersion.report_id.in_(report_ids)))
-    found = []
-    for r in rows:
-        commune = used.get((r.report_id, r.version))
-        if commune is not None:
-            found.append(IncludedVersion(
-                commune.code, commune.name, commune.report_date, r.version, commune.received_at,
-                r.on_time, r.full_name or r.username or "", r.channel))
-    return sorted(found, key=lambda v: v.commune_code)
+    return versions_used(table.rows)

@@ -3,17 +3,18 @@
 Once an event has a decision allocating rice (`gao`, in kg), the report's rice
 indicators are no longer typed by communes: they are the ledger's cumulative
 figures as of the report date — received = delivered, distributed = distributed,
-people = people reached by distribution batches. The one aggregation
-(`reports.aggregation.summarize`) overlays them, and `submit_report` refuses a
-typed value for them with 422 `from_ledger`. Events without such a decision keep
-their typed figures as before.
+people = people reached by distribution batches. `PROVIDER` is registered in the
+derived-figures registry (coordination/derived.py) when the app is made: the one
+aggregation overlays them, and `submit_report` refuses a typed value for them with
+422 `from_ledger`. Events without such a decision keep their typed figures.
 
-This module imports nothing from `reports` (reports calls in, never the reverse).
+Reports never import this module; they ask the registry.
 """
 from datetime import date
 
 from sqlalchemy import func, select
 
+from ..derived import Provider
 from ..events import Event
 from ..extensions import db
 from .models import ReliefAllocation, ReliefAllocationLine, ReliefDelivery, ReliefDistribution
@@ -87,28 +88,6 @@ def ledger_figures(event: Event, on_date: date, commune_codes=None) -> dict[str,
     return figures
 
 
-def overlay_ledger(event: Event, on_date: date, scope, communes: dict, totals: dict) -> None:
-    """Replace typed ledger indicators in a summary by the ledger's figures.
-
-    `communes` maps code → object with a `figures` dict; `totals` is the summary's
-    {indicator: total}. A commune absent from the ledger has no value for them.
-    """
-    derived = ledger_items_for(event)
-    if not derived:
-        return
-    ledger = ledger_figures(event, on_date, scope)
-    for code, commune in communes.items():
-        for indicator in derived:
-            commune.figures.pop(indicator, None)
-        commune.figures.update(ledger.get(code, {}))
-    for indicator in derived:
-        values = [c.figures[indicator] for c in communes.values() if indicator in c.figures]
-        if values:
-            totals[indicator] = sum(values)
-        else:
-            totals.pop(indicator, None)
-
-
 def allocated_total(event: Event, item: str, on_date: date, area_code: str | None = None) -> float:
     """What the decisions dated on or before `on_date` allocated of `item`, in the event's
     scope (narrowed to an area): the "of allocated" of the dashboard's rice card."""
@@ -121,3 +100,6 @@ def allocated_total(event: Event, item: str, on_date: date, area_code: str | Non
         query = query.where(ReliefAllocationLine.commune_code.in_(
             select(AreaCommune.commune_code).where(AreaCommune.area_code == area_code)))
     return float(db.session.scalar(query) or 0)
+
+
+PROVIDER = Provider("relief", frozenset(DERIVED_CODES), ledger_items_for, ledger_figures)

@@ -2,14 +2,20 @@
 
 The figure of a commune on date D is its latest report dated on or before D
 (latest version). Communes whose latest report is older than D are stale.
-Area and province totals are sums over communes. All of it runs in SQL.
+Area and province totals are sums over communes. All of it runs in SQL. Figures a
+feature derives (the relief ledger's rice, coordination/derived.py) replace typed ones.
+
+`summarize` gives one day; `daily_totals` the same rule for every day of an event at
+once (the dashboard's trend), proven equal to `summarize` day by day in the tests.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Date, and_, func, select
 
 from ..areas.models import AreaCommune, Commune
+from ..auth.models import User
+from ..derived import derived_codes, derived_figures, overlay
 from ..events import Event, scope_query
 from ..extensions import db
 from ..timeutil import iso_local
@@ -129,8 +135,147 @@ def summarize(event: Event, on_date: date, area_code: str | None = None,
         select(ReportFigure.indicator_code, func.sum(ReportFigure.value))
         .where(ReportFigure.version_id.in_(version_ids))
         .group_by(ReportFigure.indicator_code)).all())
-    # relief (issue 12): ledger-derived figures (rice) replace typed ones once allocated
-    from ..relief.ledger import overlay_ledger
-    overlay_ledger(event, on_date, scope, communes, totals)
+    # figures a feature derives (the relief ledger's rice) replace typed ones
+    overlay(event, on_date, scope, communes, totals)
     return Summary(event=event, date=on_date, area=area_code, totals=totals,
                    communes=list(communes.values()))
+
+
+@dataclass
+class IncludedVersion:
+    commune_code: str
+    commune_name: str
+    report_date: date
+    version: int
+    received_at: datetime  # UTC
+    on_time: bool
+    reporter: str
+    channel: str
+
+
+def versions_used(communes: list[CommuneFigures]) -> list[IncludedVersion]:
+    """The report version behind each commune's figures in a summary (who sent it, how)."""
+    used = {(c.report_id, c.version): c for c in communes if c.report_id is not None}
+    if not used:
+        return []
+    rows = db.session.execute(
+        select(ReportVersion.report_id, ReportVersion.version, ReportVersion.channel,
+               ReportVersion.on_time, User.full_name, User.username)
+        .outerjoin(User, User.id == ReportVersion.reporter_id)
+        .where(ReportVersion.report_id.in_(sorted({rid for rid, _ in used}))))
+    found = []
+    for r in rows:
+        commune = used.get((r.report_id, r.version))
+        if commune is not None:
+            found.append(IncludedVersion(
+                commune.code, commune.name, commune.report_date, r.version, commune.received_at,
+                r.on_time, r.full_name or r.username or "", r.channel))
+    return sorted(found, key=lambda v: v.commune_code)
+
+
+def latest_figures(commune_code: str) -> dict[str, float]:
+    """The commune's figures in its latest report of any event (what an SMS would repeat)."""
+    version_id = db.session.scalar(
+        select(ReportVersion.id).join(Report, (Report.id == ReportVersion.report_id)
+                                      & (ReportVersion.version == Report.latest_version))
+        .where(Report.commune_code == commune_code)
+        .order_by(Report.report_date.desc(), ReportVersion.received_at.desc()).limit(1))
+    if version_id is None:
+        return {}
+    return dict(db.session.execute(select(ReportFigure.indicator_code, ReportFigure.value)
+                                   .where(ReportFigure.version_id == version_id)).all())
+
+
+# --- every day at once ----------------------------------------------------------------
+#
+# For each day D from the event's start, exactly what summarize(event, D, area) gives
+# for D: per indicator the sum over communes of the figures of each commune's latest
+# report dated on or before D (its latest version); `reported` = communes whose latest
+# report is dated D; `expected` = communes in scope. Instead of one summary per day, one
+# grouped query gives, per day, what starts and what stops counting: a report counts from
+# its date until the same commune's next report (SQL `lead()`), so per indicator the
+# day's total is yesterday's plus the figures of reports dated today minus those of the
+# reports they replace. Only days × indicators rows leave the database. Whole-number
+# indicators are identical to summarize's; a decimal one (ha, kg) is summed in another
+# order and can differ in the last binary digits (far below 1e-9), never in what a
+# person sees.
+
+@dataclass
+class DayTotals:
+    date: date
+    totals: dict[str, float]
+    reported: int
+    expected: int
+
+
+def event_days(event: Event, last_day: date) -> list[date]:
+    """Every day from the event's start to `last_day`, capped at the event's end date."""
+    if event.end_date and last_day > event.end_date:
+        last_day = event.end_date
+    count = (last_day - event.start_date).days + 1
+    return [event.start_date + timedelta(days=n) for n in range(max(count, 0))]
+
+
+def daily_totals(event: Event, last_day: date, area_code: str | None = None,
+                 indicators: list[str] | None = None) -> list[DayTotals]:
+    """Totals per day (see above); `indicators` narrows what is summed."""
+    days = event_days(event, last_day)
+    scope = scope_select(event, area_code)
+    expected = len(db.session.scalars(select(Commune.code).where(Commune.code.in_(scope))).all())
+    if not days:
+        return []
+    in_event = and_(Report.event_id == event.id, Report.report_date <= days[-1],
+                    Report.commune_code.in_(scope))
+    reported = dict(db.session.execute(select(Report.report_date, func.count()).where(in_event)
+                                       .group_by(Report.report_date)).all())
+    # Each report counts from its date ("since") until the commune's next report ("until").
+    spans = (select(Report.report_date.label("since"),
+                    func.lead(Report.report_date, type_=Date).over(
+                        partition_by=Report.commune_code, order_by=Report.report_date).label("until"),
+                    ReportVersion.id.label("version_id"))
+             .join(ReportVersion, and_(ReportVersion.report_id == Report.id,
+                                       ReportVersion.version == Report.latest_version))
+             .where(in_event).subquery())
+    query = (select(spans.c.since, spans.c.until, ReportFigure.indicator_code,
+                    func.sum(ReportFigure.value), func.count())
+             .join(ReportFigure, ReportFigure.version_id == spans.c.version_id)
+             .group_by(spans.c.since, spans.c.until, ReportFigure.indicator_code))
+    if indicators is not None:
+        query = query.where(ReportFigure.indicator_code.in_(list(indicators)))
+    change: dict[date, list[tuple[str, float, int]]] = {}  # day → (indicator, Δsum, Δcount)
+    for since, until, code, total, count in db.session.execute(query):
+        change.setdefault(max(since, days[0]), []).append((code, total, count))
+        if until is not None:
+            change.setdefault(until, []).append((code, -total, -count))
+
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}  # communes with a figure for the indicator: in totals if > 0
+    result = []
+    for day in days:
+        for code, total, count in sorted(change.get(day, ()), key=lambda c: c[1] < 0):
+            sums[code] = sums.get(code, 0) + total
+            counts[code] = counts.get(code, 0) + count
+        result.append(DayTotals(day, {c: v for c, v in sums.items() if counts[c]},
+                                reported.get(day, 0), expected))
+    _overlay_days(event, result, scope, indicators)
+    return result
+
+
+def _overlay_days(event: Event, days: list["DayTotals"], scope, indicators) -> None:
+    """Derived figures (the relief ledger's rice) in place of typed ones, day by day, as
+    `summarize` puts them (overlay): the total of the communes the provider knows."""
+    codes = derived_codes(event)
+    if indicators is not None:
+        codes &= set(indicators)
+    if not codes:
+        return
+    for day in days:
+        figures = derived_figures(event, day.date, scope)
+        for code in codes:
+            values = [f[code] for f in figures.values() if code in f]
+            if values:
+                day.totals[code] = sum(values)
+            else:
+                day.totals.pop(code, None)
+
+

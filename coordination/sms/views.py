@@ -12,7 +12,7 @@ from ..areas.models import Commune
 from ..auth.access import admin_required, commune_scope, login_required
 from ..extensions import db
 from ..indicators import Indicator, grouped
-from ..reports.models import Report, ReportFigure, ReportVersion
+from ..reports.aggregation import latest_figures
 from ..timeutil import local_today
 from .card_pdf import write_card_pdf
 from .models import OUTCOMES, InboundSms
@@ -38,16 +38,7 @@ def inbound_list():
 def last_report_example(commune_code: str, indicators: list[Indicator]) -> str:
     """The SMS that would repeat the commune's latest report (today's date), else a sample."""
     codes = {i.code: i.sms_code for i in indicators if i.sms_code}
-    version_id = db.session.scalar(
-        select(ReportVersion.id).join(Report, (Report.id == ReportVersion.report_id)
-                                      & (ReportVersion.version == Report.latest_version))
-        .where(Report.commune_code == commune_code)
-        .order_by(Report.report_date.desc(), ReportVersion.received_at.desc()).limit(1))
-    figures = {}
-    if version_id is not None:
-        figures = dict(db.session.execute(
-            select(ReportFigure.indicator_code, ReportFigure.value)
-            .where(ReportFigure.version_id == version_id)).all())
+    figures = latest_figures(commune_code)
     order = [i.code for i in indicators]
     values = {codes[c]: figures[c] for c in order if c in figures and c in codes}
     if not values:
