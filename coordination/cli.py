@@ -18,10 +18,11 @@ from .areas import loading
 from .areas.geometry import clear_cache
 from .areas.lookup import area_codes
 from .areas.models import Commune
+from .auth.access import role_label
 from .auth.accounts import create_user, issue_token, revoke_token, user_tokens
 from .auth.models import ROLES, ApiToken, User
 from .database import write_transaction
-from .errors import InputError
+from .errors import InputError, message
 from .events import EVENT_TYPES, Event, close_event, create_event, get_event
 from .security import MAX_ID
 from .timeutil import fmt_local, utcnow
@@ -99,13 +100,13 @@ def users_create(username, role, commune_code, phone, full_name, email, password
     else:
         password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
     user = run(lambda: create_user(username, password, role, commune_code, full_name, phone, email))
-    click.echo(f"Đã tạo tài khoản {user.username} ({user.role}).")
+    click.echo(f"Đã tạo tài khoản {user.username} ({role_label(user)}).")
 
 
 def _user_named(username: str) -> User:
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise click.ClickException(f"Không có tài khoản '{username}'.")
+        raise click.ClickException(message("account_not_found", username=username))
     return user
 
 
@@ -139,7 +140,7 @@ def users_revoke_token(token_id):
     """Revoke one API token by its id (see `users tokens USERNAME`)."""
     token = db.session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
     if token is None:
-        raise click.ClickException(f"Không có token #{token_id}.")
+        raise click.ClickException(message("token_not_found", id=token_id))
     run(lambda: revoke_token(token))
     click.echo(f"Đã thu hồi token #{token_id}.")
 
@@ -147,7 +148,7 @@ def users_revoke_token(token_id):
 @users.command("list")
 def users_list():
     for u in db.session.scalars(select(User).order_by(User.username)):
-        click.echo(f"{u.username}\t{u.role}\t{u.commune_code or ''}\t{u.phone}")
+        click.echo(f"{u.username}\t{role_label(u)}\t{u.commune_code or ''}\t{u.phone}")
 
 
 geodata = click.Group("geodata", help="Load administrative units and areas.")
@@ -241,7 +242,7 @@ def events_close(code):
     """Close an event: no new reports, its schedule stops."""
     event = get_event(code)
     if event is None:
-        raise click.ClickException(f"Không có sự kiện '{code}'.")
+        raise click.ClickException(message("event_not_found", code=code))
     run(lambda: close_event(event))
     click.echo(f"Đã kết thúc sự kiện {code}.")
 

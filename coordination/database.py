@@ -1,10 +1,16 @@
 """Database engine set-up and write transactions that survive concurrent writers.
 
-SQLite: WAL lets readers run beside one writer; a write transaction must start
-with BEGIN IMMEDIATE, otherwise a reader that later writes fails at once with
+SQLite: WAL lets readers run beside one writer; a write transaction must hold the
+write lock (BEGIN IMMEDIATE), otherwise a reader that later writes fails at once with
 "database is locked" instead of waiting for the busy timeout. We take over
-pysqlite's own transaction handling (the SQLAlchemy recipe) so we choose the
-BEGIN ourselves. PostgreSQL needs none of this.
+pysqlite's own transaction handling (the SQLAlchemy recipe) so we choose the BEGIN
+ourselves, and we take the write lock lazily: a transaction begins as a reader, and
+its first write statement (INSERT, UPDATE, DELETE, SAVEPOINT, DDL, or a SELECT … FOR
+UPDATE, which SQLite cannot lock otherwise) ends the read and begins the write on the
+same connection before it runs. So every action, through every entry point, holds
+the lock only from its first write to its commit, and no operation handles locks.
+What an action must read under the lock it reads after a write that claims the row
+it depends on (`claim()`), which on PostgreSQL also locks that row.
 
 Writers queue on an flock of a file beside the database before BEGIN IMMEDIATE. SQLite's
 own busy handler polls with growing sleeps (1, 2, 5 … 100 ms), so under load the lock sat
@@ -14,13 +20,16 @@ is let go, in whatever worker process it waits.
 import contextvars
 import fcntl
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy import event
+from functools import cache
+
+from sqlalchemy import bindparam, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -56,6 +65,11 @@ def configure_engine(engine: Engine) -> None:
     def _on_begin(conn):
         _begin(conn, immediate=_immediate.get())
 
+    @event.listens_for(engine, "before_cursor_execute")
+    def _write_lock_first(conn, _cursor, statement, _params, context, _many):
+        if not conn.info.get("immediate") and _is_write(statement, context):
+            _upgrade(conn)
+
     if queue:
         @event.listens_for(engine.pool, "reset")
         def _on_reset(_dbapi_conn, _record, _state):
@@ -72,7 +86,7 @@ class _WriterQueue:
 
     Only a queue for speed: BEGIN IMMEDIATE still guards every write, so a writer that
     skips the queue (a raw connection, another program) is safe, only slower. Write
-    transactions are the session's (see lock_for_write), so the queue is left after the
+    transactions are the session's (see _upgrade), so the queue is left after the
     session's COMMIT or ROLLBACK has run: the next writer never meets a lock still held.
     """
 
@@ -123,7 +137,7 @@ def _pending(session) -> bool:
 
 def _begin(connection, immediate: bool) -> None:
     """BEGIN on a SQLite connection; a writer (IMMEDIATE) queues first (see _WriterQueue).
-    The changes counter at BEGIN lets lock_for_write() tell that a read wrote nothing."""
+    The changes counter at BEGIN lets _upgrade() tell that a read wrote nothing."""
     dbapi_conn = connection.connection.dbapi_connection
     queue = connection.connection.info.get("writer_queue")
     if immediate and queue:
@@ -133,69 +147,90 @@ def _begin(connection, immediate: bool) -> None:
     connection.info["changes_at_begin"] = dbapi_conn.total_changes
 
 
-def lock_for_write() -> None:
-    """From here on the transaction holds the write lock (SQLite: BEGIN IMMEDIATE;
-    PostgreSQL locks rows as it writes and needs nothing). What was read before it may
-    since have been changed by another writer.
+_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT|CREATE|DROP|ALTER)\b", re.I)
 
-    write_transaction() calls it first; an action run in `write_transaction(lock_late=True)`
-    calls it itself after its read-only checks, then reads what its decision rests on.
-    A read transaction begun plainly (the request's authentication, a GET, a CLI command,
-    a job) is ended first: it must have written nothing (checked), and SQLite cannot
-    upgrade it to a writer without failing. So the write lock is held only for the
-    action itself, as on PostgreSQL.
-    """
-    if db.engine.dialect.name != "sqlite":
-        return
-    session = db.session()
-    if not session.in_transaction():
-        token = _immediate.set(True)
-        try:
-            db.session.connection()
-        finally:
-            _immediate.reset(token)
-        return
-    connection = session.connection()
-    if connection.info.get("immediate"):
-        return
-    if (_pending(session) or connection.connection.dbapi_connection.total_changes
-            != connection.info.get("changes_at_begin")):
+
+def _is_write(statement: str, context) -> bool:
+    if _WRITE.match(statement):
+        return True
+    compiled = getattr(context, "compiled", None)
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
+
+
+def _upgrade(connection) -> None:
+    """End the read and begin the write on the same connection, within the session's
+    transaction: what the read loaded (the signed-in user, say) stays as it is, and no
+    session commit or new checkout lengthens the write. COMMIT first, so a writer
+    waiting in the queue holds no snapshot. What was read before may since have been
+    changed by another writer: decisions that depend on it read again after a claim."""
+    dbapi_conn = connection.connection.dbapi_connection
+    if dbapi_conn.total_changes != connection.info.get("changes_at_begin"):
         raise RuntimeError("wrote before taking the write lock")
-    # end the read and begin the write on the same connection, within the session's
-    # transaction: what the read loaded (the signed-in user, say) stays as it is, and no
-    # session commit or new checkout lengthens the write; COMMIT first, so a writer
-    # waiting in the queue holds no snapshot
-    connection.connection.dbapi_connection.execute("COMMIT")
+    dbapi_conn.execute("COMMIT")
     _begin(connection, immediate=True)
 
 
+def begin_write() -> None:
+    """Begin the session's transaction as a writer at once (SQLite: BEGIN IMMEDIATE), for a
+    transaction that is all writes (a job's upsert batch); others take it lazily."""
+    if db.engine.dialect.name != "sqlite" or db.session().in_transaction():
+        return
+    token = _immediate.set(True)
+    try:
+        db.session.connection()
+    finally:
+        _immediate.reset(token)
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """A unique index refused the write (a concurrent twin won): the one conflict we settle
+    by answering 409 or running the action again; other integrity errors are bugs."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return True
+    name = getattr(orig, "sqlite_errorname", "")
+    return name in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Worth running again: a unique-key race, SQLite busy, PostgreSQL serialization
+    failure or deadlock. Anything else (a bug, a full disk) is not."""
+    if isinstance(exc, IntegrityError):
+        return is_unique_violation(exc)
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) in ("40001", "40P01"):
+        return True
+    return getattr(orig, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED",
+                                                     "SQLITE_BUSY_SNAPSHOT")
+
+
 @contextmanager
-def write_transaction(conflict: tuple[str, str] | None = None,
-                      lock_late: bool = False) -> Iterator[None]:
+def write_transaction(conflict: tuple[str, str] | None = None) -> Iterator[None]:
     """The one transaction helper: entry points run an operation inside it; it commits.
 
-    Operations validate, change the session and flush, never commit. Nested use
-    joins the outer transaction. Anything unflushed and uncommitted before it is a
-    bug in the caller (a write outside an action), so it is refused loudly.
-    `conflict=(field, code)`: a unique index refusing the write (a concurrent
-    twin won the race that the operation's own check could not see) is a 409.
-    `lock_late`: the operation calls `lock_for_write()` itself, after its read-only
-    checks, so SQLite writers queue only for the write (see submit_report).
+    Operations validate, change the session and flush, never commit, and never handle
+    locks (the first write takes SQLite's, see the module docstring). Nested use joins
+    the outer transaction. Anything unflushed and uncommitted before it is a bug in the
+    caller (a write outside an action), so it is refused loudly.
+    `conflict=(field, code)`: a unique index refusing the write (a concurrent twin won
+    the race that the operation's own check could not see) is a 409.
     """
     if _in_write.get():
         yield
         return
     if conflict:
         try:
-            with write_transaction(lock_late=lock_late):
+            with write_transaction():
                 yield
-        except IntegrityError:
+        except IntegrityError as exc:
+            if not is_unique_violation(exc):
+                raise
             raise InputError(409, {conflict[0]: conflict[1]}) from None
         return
     if _pending(db.session()):
         raise RuntimeError("changes made outside write_transaction()")
-    if not lock_late:
-        lock_for_write()
     token = _in_write.set(True)
     try:
         yield
@@ -207,14 +242,38 @@ def write_transaction(conflict: tuple[str, str] | None = None,
         _in_write.reset(token)
 
 
-def retry_on_conflict(fn: Callable[[], T], attempts: int = 4, lock_late: bool = False) -> T:
-    """Run a write transaction again when a concurrent writer won a unique key race."""
+def retry_on_conflict(fn: Callable[[], T], attempts: int = 4) -> T:
+    """Run a write transaction again when a concurrent writer won a unique-key race (the
+    retry then answers from storage), or SQLite stayed busy, or PostgreSQL could not
+    serialize it; any other error is raised at once."""
     for attempt in range(attempts):
         try:
-            with write_transaction(lock_late=lock_late):
+            with write_transaction():
                 return fn()
-        except (IntegrityError, OperationalError):
-            if attempt == attempts - 1:
+        except (IntegrityError, OperationalError) as exc:
+            if attempt == attempts - 1 or not is_retryable(exc):
                 raise
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def claim(table, keys: dict, values: dict, counter: str):
+    """Insert the row of `keys`, or move its `counter` on by one, and return the row: one
+    statement. It is a write, so on SQLite it takes the write lock, and on PostgreSQL it
+    locks the row until commit: actions that claim the same key take turns, and what
+    they read after the claim no concurrent claimer can change (a day's report, a
+    commune's stock of an item). `values` only fill a new row."""
+    statement = _claim_statement(table, tuple(keys), tuple(values), counter,
+                                 db.engine.dialect.name)
+    return db.session.connection().execute(statement, {**keys, **values}).one()
+
+
+@cache
+def _claim_statement(table, keys: tuple, values: tuple, counter: str, dialect_name: str):
+    """Built once per shape (the submission path claims on every report)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    row = {name: bindparam(name) for name in keys + values}
+    return dialect.insert(table).values({**row, counter: 1}).on_conflict_do_update(
+        index_elements=list(keys), set_={counter: table.c[counter] + 1}).returning(*table.c)

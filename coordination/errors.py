@@ -52,14 +52,17 @@ CATALOGUE = {
     "outside_event": "Ngày báo cáo nằm ngoài thời gian của sự kiện.",
     "event_closed": "Sự kiện đã kết thúc, không nhận báo cáo mới.",
     "commune_outside_event": "Xã/phường không thuộc phạm vi của sự kiện.",
-    "not_a_number": "Phải là một số.",
+    "not_a_number": "'{token}' không phải là số. Viết ví dụ 12 hoặc 1,5.",
+    "ambiguous_number": "'{token}' dễ nhầm: viết 5000 (không dấu ngăn cách) hoặc 1,5 (số lẻ).",
     "negative": "Không được là số âm.",
     "not_whole_number": "Phải là số nguyên.",
     "too_large": "Giá trị quá lớn.",
     "unknown_indicator": "Chỉ tiêu không có trong danh mục.",
-    "decrease_needs_reason": "Thấp hơn số lũy kế đã báo cáo trước đó ({previous}); "
-                             "cần ghi lý do điều chỉnh.",
-    "own_commune_only": "Bạn chỉ được báo cáo cho xã/phường của mình.",
+    "decrease_needs_reason": "Thấp hơn số đã báo cáo trước đó ({previous}). Nếu đúng, ghi lý do "
+                             "điều chỉnh (SMS: thêm cuối tin LD <lý do>).",
+    "own_commune_only": "Bạn chỉ được nhập số liệu cho xã/phường của mình.",
+    "on_behalf_only": "Cán bộ tỉnh nhập số liệu cho một xã/phường qua mục \"Nhập báo cáo qua "
+                      "điện thoại\" (kênh phone), để số liệu luôn được ghi rõ là do tỉnh nhập.",
     "empty_report": "Báo cáo chưa có số liệu nào. Nhập số liệu, hoặc chọn "
                     "\"Không có thiệt hại phát sinh\".",
     "invalid_datetime": "Thời điểm không hợp lệ (ISO 8601 có múi giờ, ví dụ 2025-10-08T13:45:00+07:00).",
@@ -98,21 +101,26 @@ CATALOGUE = {
     "login_wait": "Đăng nhập sai nhiều lần; vui lòng đợi {seconds} giây rồi thử lại.",
     "token_expired": "Mã truy cập API đã hết hạn.",
     "truncated": "Còn {count} lỗi khác không được liệt kê.",
-    # sms (reports by SMS, the gateway, SMS codes of the catalog)
-    "unknown_sender": "Số điện thoại chưa đăng ký cho cán bộ xã/phường nào; không nhận báo cáo.",
-    "ambiguous_sender": "Số điện thoại được đăng ký cho nhiều xã/phường; không nhận báo cáo.",
-    "rate_limited": "Số này đã gửi quá nhiều tin trong một giờ; tin chưa được xử lý.",
-    "no_open_event": "Không có sự kiện nào đang nhận báo cáo cho xã/phường này.",
-    "not_a_report": "Tin phải bắt đầu bằng BC (ví dụ: BC 0810 CH 0 MT 1).",
-    "bad_sms_date": "'{token}' không phải ngày: viết ddmm (0810) hoặc dd/mm, bỏ trống là hôm nay.",
-    "unknown_code": "'{token}' không phải mã chỉ tiêu SMS.",
-    "repeated_code": "Mã '{token}' lặp lại; mỗi mã chỉ ghi một lần.",
-    "missing_value": "Thiếu số sau mã '{token}'.",
-    "bad_value": "'{token}' không phải là số.",
-    "ambiguous_number": "'{token}' dễ nhầm: viết 5000 (không dấu ngăn cách) hoặc 1,5 (số lẻ).",
-    "value_without_code": "Số '{token}' thiếu mã chỉ tiêu phía trước.",
-    "empty_sms": "Tin chưa có số liệu nào.",
-    "empty_reason": "Sau LD cần ghi lý do điều chỉnh.",
+    # sms (reports by SMS, the gateway, SMS codes of the catalog). A reply SMS is the
+    # message folded to ASCII (sms/ascii.py): keep these short (≤ 150 characters) and
+    # readable without diacritics.
+    "unknown_sender": "Số điện thoại này chưa đăng ký báo cáo. Liên hệ Văn phòng BCH tỉnh để "
+                      "đăng ký số của cán bộ xã.",
+    "ambiguous_sender": "Số điện thoại này đăng ký cho nhiều xã. Liên hệ Văn phòng BCH tỉnh.",
+    "rate_limited": "Bạn đã gửi quá {limit} tin trong 1 giờ. Tin sau chưa được xử lý; vui lòng "
+                    "đợi rồi gửi lại.",
+    "no_open_event": "Hiện không có sự kiện nào đang nhận báo cáo cho {commune}.",
+    "not_a_report": "'{token}': tin phải bắt đầu bằng BC. Ví dụ: BC 0810 CH 0 MT 1",
+    "not_a_report_blank": "Tin trống. Tin phải bắt đầu bằng BC. Ví dụ: BC 0810 CH 0 MT 1",
+    "bad_sms_date": "'{token}' không phải ngày. Viết ddmm (0810) hoặc dd/mm, bỏ trống = hôm nay.",
+    "unknown_code": "'{token}' không phải mã chỉ tiêu. Xem thẻ hướng dẫn (CH, MT, BT...).",
+    "repeated_code": "'{token}' bị lặp lại. Mỗi mã chỉ ghi 1 lần.",
+    "missing_value": "Thiếu số sau '{token}'. Ví dụ: {token} 0",
+    "value_without_code": "'{token}' thiếu mã chỉ tiêu phía trước. Ví dụ: MT 1",
+    "empty_sms": "Tin chưa có số liệu. Ví dụ: BC 0810 CH 0 MT 1",
+    "empty_reason": "Sau LD cần ghi lý do điều chỉnh. Ví dụ: LD đếm lại",
+    "sms_received": "Đã nhận BC {day} {commune}: {values} (v{version}){late}",
+    "sms_received_late": " - trễ hạn",
     "bad_signature": "Chữ ký webhook không hợp lệ hoặc đã quá hạn.",
     "bad_sms_code": "Mã SMS: 2–3 chữ cái không dấu (ví dụ: CH), hoặc để trống.",
     "sms_code_exists": "Mã SMS '{value}' đã dùng cho chỉ tiêu khác.",
@@ -134,18 +142,54 @@ CATALOGUE = {
     "login_again": "Phiên đăng nhập đã hết. Hãy đăng nhập lại; báo cáo vẫn được giữ trên máy và sẽ tự gửi.",
     "bad_channel": "Kênh gửi phải là một trong: web, offline, phone.",
     "phone_channel_province_only": "Chỉ cán bộ tỉnh nhập báo cáo qua điện thoại (kênh phone).",
+    # notices after an action (flash) and command-line answers
+    "logged_out": "Đã đăng xuất.",
+    "bad_login": "Tên đăng nhập hoặc mật khẩu không đúng.",
+    "event_created": "Đã tạo sự kiện.",
+    "event_closed_now": "Đã kết thúc sự kiện {code}; không nhận báo cáo mới.",
+    "account_created": "Đã tạo tài khoản.",
+    "account_unlocked": "Đã mở lại tài khoản {username}.",
+    "account_locked": "Đã khóa tài khoản {username}.",
+    "password_shown_once": "Báo mật khẩu này cho người dùng qua kênh an toàn; trang này chỉ hiện "
+                           "một lần.",
+    "token_shown_once": "Dùng trong tiêu đề Authorization: Bearer …; trang này chỉ hiện một lần.",
+    "token_revoked": "Đã thu hồi token #{id}.",
+    "token_not_found": "Không có token #{id}.",
+    "account_not_found": "Không có tài khoản '{username}'.",
+    "indicator_added": "Đã thêm chỉ tiêu vào danh mục.",
+    "indicator_reused": "Đã dùng lại chỉ tiêu {code}.",
+    "indicator_retired": "Đã ngừng dùng chỉ tiêu {code}.",
+    "sms_code_saved": "Đã lưu mã SMS của chỉ tiêu {code}.",
+    "settings_saved": "Đã lưu thông tin cơ quan và người ký.",
+    "schedule_attached": "Đã gắn lịch báo cáo: {label}.",
+    "schedule_resumed": "Đã bật lịch báo cáo.",
+    "schedule_paused": "Đã tạm dừng lịch báo cáo.",
+    "incident_saved": "Đã ghi nhận sự cố.",
+    "facility_added": "Đã thêm {kind} {name}.",
+    "allocation_saved": "Đã lưu quyết định {decision}: {communes} xã/phường, tổng {total} {unit}.",
+    "delivery_saved": "Đã ghi biên bản giao nhận.",
+    "delivery_confirmed": "Đã xác nhận nhận hàng.",
+    "distribution_saved": "Đã ghi lần phát tại {village}.",
+    "sms_gateway_off": "Chưa cấu hình SMS_GATEWAY_API_URL (xem docs/sms.md).",
 }
 
 
 MAX_ERRORS = 50  # field errors listed in one API answer (hardening)
 
 
+class _Unnamed(dict):
+    """A placeholder no caller filled reads as an ellipsis, never as '{token}'."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
 def message(key: str, /, **params) -> str:
     """The Vietnamese text of a code, with its placeholders filled (unknown code: itself)."""
     text = CATALOGUE.get(key, key)
     try:
-        return text.format(**params) if params else text
-    except (KeyError, IndexError):
+        return text.format_map(_Unnamed(params))
+    except (ValueError, IndexError):
         return text
 
 

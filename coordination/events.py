@@ -10,6 +10,7 @@ from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, Str
                         select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from . import fields
 from .areas.models import Commune
 from .errors import Problems
 from .extensions import db
@@ -150,33 +151,6 @@ def date_in_event(event: Event, day: date) -> bool:
     return day >= event.start_date and (event.end_date is None or day <= event.end_date)
 
 
-def parse_day(data: dict, name: str, problems: Problems, required: bool) -> date | None:
-    value = data.get(name)
-    if value in (None, ""):
-        if required:
-            problems.add(name, "required")
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        problems.add(name, "invalid_date")
-        return None
-
-
-def parse_clock(value, name: str, problems: Problems, default: time | None = None) -> time | None:
-    """'14:00' (form or JSON) → time(14, 0); empty → default; anything else → invalid_time."""
-    text = value.strip() if isinstance(value, str) else ""
-    if value in (None, "") and default is not None:
-        return default
-    try:
-        if len(text) != 5:
-            raise ValueError(text)
-        return time.fromisoformat(text)
-    except ValueError:
-        problems.add(name, "invalid_time")
-        return None
-
-
 def _event_code(data: dict, problems: Problems) -> str:
     code = str(data.get("code") or "").strip()
     if not code:
@@ -215,11 +189,11 @@ def create_event(data: dict, problems: Problems | None = None) -> Event:
     kind = str(data.get("type") or "other")
     if kind not in EVENT_TYPES:
         problems.add("type", "invalid")
-    start = parse_day(data, "start_date", problems, required=True)
-    end = parse_day(data, "end_date", problems, required=False)
+    start = fields.day(data, "start_date", problems)
+    end = fields.day(data, "end_date", problems, required=False)
     if start and end and end < start:
         problems.add("end_date", "before_start")
-    deadline = parse_clock(data.get("deadline"), "deadline", problems, DEFAULT_DEADLINE)
+    deadline = fields.clock(data.get("deadline"), "deadline", problems, DEFAULT_DEADLINE)
     communes = _scope(data, problems)
     problems.raise_if_any(422)
     event = Event(code=code, name=name, type=kind, start_date=start, end_date=end,

@@ -35,8 +35,7 @@ def _bad_field() -> str | None:
 def reject_nul_bytes() -> None:
     field = _bad_field()
     if field is not None:
-        raise InputError(400, {field: "invalid_characters"},
-                         {field: "Nội dung chứa ký tự không hợp lệ (NUL)."})
+        raise InputError(400, {field: "invalid_characters"})
 
 
 def register(app: Flask) -> None:

@@ -31,7 +31,7 @@ class Selection:
 def require_event(code: str) -> Event:
     event = get_event(code)
     if event is None:
-        raise InputError(404, {"event": "not_found"}, {"event": f"Không tìm thấy sự kiện '{code}'."})
+        raise InputError(404, {"event": "not_found"}, {"event": message("event_not_found", code=code)})
     return event
 
 
@@ -50,7 +50,7 @@ def parse_date(value: str | None, default: date | None = None, event: Event | No
         day = date.fromisoformat(value)
     except (TypeError, ValueError):
         raise InputError(400, {"date": "invalid_date"},
-                         {"date": f"Ngày '{value}' không hợp lệ (YYYY-MM-DD)."}) from None
+                         {"date": message("bad_date", value=value)}) from None
     if day > local_today() + timedelta(days=days_ahead):
         raise InputError(400, {"date": "invalid_date"},
                          {"date": message("date_after_today", value=value)})
@@ -66,7 +66,7 @@ def parse_area(code: str | None) -> Area | None:
         return None
     area = db.session.get(Area, code)
     if area is None:
-        raise InputError(404, {"area": "not_found"}, {"area": f"Không tìm thấy vùng '{code}'."})
+        raise InputError(404, {"area": "not_found"}, {"area": message("area_not_found", code=code)})
     return area
 
 

@@ -4,7 +4,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .auth.access import login_required
+from .auth.access import (entry_channel, is_admin, is_officer, is_staff, login_required,
+                          may_write, public, role_label)
 from .auth.models import ROLES
 from .errors import InputError
 from .events import EVENT_TYPES, open_events
@@ -22,7 +23,7 @@ ERROR_TITLES = {400: "Yêu cầu không hợp lệ", 401: "Cần đăng nhập",
 @bp.route("/")
 @login_required
 def home():
-    if current_user.role == "commune":
+    if is_officer(current_user):
         return redirect(url_for("reports.form"))
     events = open_events()  # newest first
     if events:
@@ -31,6 +32,7 @@ def home():
 
 
 @bp.route("/healthz")
+@public
 def healthz():
     """Reachability for load balancers and the phone's outbox: tiny, no auth, never cached."""
     return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
@@ -65,6 +67,22 @@ def add_nav(app: Flask, label: str, endpoint: str) -> None:
     app.extensions.setdefault("nav", []).append((label, endpoint))
 
 
+def add_feature(app: Flask, pages, api=None, nav: tuple[str, str] | None = None,
+                commands=()) -> None:
+    """What every feature's `register(app)` does: its pages, its JSON API (bearer tokens,
+    so exempt from the cookie CSRF check), a province-menu entry, its CLI commands."""
+    from .extensions import csrf
+
+    app.register_blueprint(pages)
+    if api is not None:
+        app.register_blueprint(api)
+        csrf.exempt(api)
+    if nav:
+        add_nav(app, *nav)
+    for command in commands:
+        app.cli.add_command(command)
+
+
 def nav_items() -> list[dict]:
     events = open_events()
     if not events:
@@ -82,4 +100,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(vn_date, "vdate")
     app.add_template_filter(fmt_local, "localtime")
     app.jinja_env.globals.update(ROLES=ROLES, EVENT_TYPES=EVENT_TYPES, open_events=open_events,
-                                  nav_items=nav_items)
+                                  nav_items=nav_items, is_admin=is_admin, is_officer=is_officer,
+                                  is_staff=is_staff, role_label=role_label,
+                                  may_write=may_write, entry_channel=entry_channel)

@@ -5,6 +5,7 @@ import uuid
 from sqlalchemy import func, select
 
 from coordination.extensions import db
+from coordination.relief.models import ReliefDistribution
 from coordination.reports.models import Report, ReportVersion
 
 COMMUNES = ["06040", "06385", "06019", "06046", "06058", "06391", "06415", "05977"]
@@ -69,3 +70,39 @@ def test_concurrent_corrections_of_one_day_are_all_kept_in_order(app, tokens, ma
     assert sorted(answer["version"] for _, answer in results) == [1, 2, 3, 4, 5, 6]
     assert db.session.scalar(select(func.count(ReportVersion.id))) == 6
     assert db.session.scalar(select(Report.latest_version)) == 6
+
+
+def test_twenty_distributions_at_once_never_give_out_more_than_was_delivered(
+        app, tokens, matmo, at_local):
+    """1,000 kg delivered to Thất Khê; twenty batches of 100 kg sent at the same moment (the
+    officer's phone and the province's desk): exactly ten fit, the others are refused with
+    what is left, and the ledger never holds more than was delivered (issue 20)."""
+    at_local(2025, 10, 10, 9, 0)
+    url = "/api/v1/events/MATMO-2025/relief"
+    province = {"Authorization": f"Bearer {tokens['province']}"}
+    with app.test_client() as client:
+        assert client.post(url + "/allocations", headers=province, json={
+            "decision_no": "1/QĐ", "decision_date": "2025-10-09", "item": "gao", "unit": "kg",
+            "lines": [{"commune": "06040", "quantity": 1000}]}).status_code == 201
+        assert client.post(url + "/deliveries", headers=province, json={
+            "commune": "06040", "item": "gao", "quantity": 1000, "date": "2025-10-10",
+            "document_no": "BB-01"}).status_code == 201
+
+    def distribute(i):
+        who = tokens["thatkhe"] if i % 2 else tokens["province"]
+        with app.test_client() as client:
+            response = client.post(url + "/distributions", headers={
+                "Authorization": f"Bearer {who}"}, json={
+                "commune": "06040", "item": "gao", "date": "2025-10-10", "village": f"Thôn {i}",
+                "households": 5, "people": 20, "quantity": 100,
+                "submission_id": str(uuid.uuid4())})
+            return response.status_code, response.get_json()
+
+    results = _in_threads(distribute, 20)
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] * 10 + [422] * 10, results
+    assert all(body["errors"]["quantity"] == "exceeds_delivered"
+               for status, body in results if status == 422)
+    db.session.commit()
+    given = db.session.scalar(select(func.sum(ReliefDistribution.quantity)))
+    assert given == 1000

@@ -85,7 +85,8 @@ def test_refusals_come_back_as_field_messages_for_editing(client, users, matmo):
     answer = send(client, body(figures={"houses_collapsed": "hai"}), token)
     assert answer.status_code == 422
     assert answer.get_json()["errors"] == {"figures.houses_collapsed": "not_a_number"}
-    assert answer.get_json()["messages"]["figures.houses_collapsed"] == "Phải là một số."
+    assert answer.get_json()["messages"]["figures.houses_collapsed"] == (
+        "'hai' không phải là số. Viết ví dụ 12 hoặc 1,5.")
     assert send(client, body(channel="sms"), token).get_json()["errors"] == {"channel": "bad_channel"}
     other = send(client, body(commune="06385", submission_id="x"), token)
     assert other.status_code == 403
@@ -347,7 +348,8 @@ def test_a_refused_report_is_kept_for_editing_and_logging_out_warns(app_process,
     page.fill("#f_houses_collapsed", "hai")
     page.click("#submit-report")
     page.wait_for_selector(".js-feedback")
-    assert page.inner_text("#f_houses_collapsed ~ .js-feedback") == "Phải là một số."
+    assert page.inner_text("#f_houses_collapsed ~ .js-feedback") == (
+        "'hai' không phải là số. Viết ví dụ 12 hoặc 1,5.")
     assert pending_text(page) == "Đang chờ gửi (1)"
     assert "Cần sửa" in page.inner_text("#outbox-items")
 

@@ -1,11 +1,13 @@
 """One operation per action: every way of creating an event gives it its daily schedule and
 its deadline; races on schedules end in one row and 409s; the API speaks one error shape."""
+import re
 import threading
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
 
-from coordination.database import lock_for_write, write_transaction
+from coordination.database import write_transaction
 from coordination.deadlines.jobs import deadline_for
 from coordination.deadlines.models import ComplianceFlag, ReportingSchedule
 from coordination.events import Event, get_event
@@ -123,15 +125,69 @@ def test_every_api_error_has_the_one_shape(client, auth, matmo, method, path, wh
         assert set(response.headers["Allow"].split(", ")) >= {"POST"}
 
 
-def test_an_action_cannot_write_before_it_takes_the_write_lock(app, matmo):
-    """submit_report validates before lock_for_write(); a write slipped in before it would
-    run outside SQLite's writer queue, so it is refused and nothing is kept."""
-    if app.config["BACKEND"] != "sqlite":
-        pytest.skip("PostgreSQL locks rows as it writes; lock_for_write() does nothing there")
-    with pytest.raises(RuntimeError, match="before taking the write lock"):
-        with write_transaction(lock_late=True):
-            db.session.execute(update(Event).where(Event.code == "MATMO-2025")
-                               .values(description="ghi trước khi khoá"))
-            lock_for_write()
+def test_an_action_holds_the_write_lock_only_from_its_first_write(app, matmo):
+    """An action that reads, then writes: while it only reads, another writer commits (it is
+    not made to wait), and its own write then waits its turn instead of failing with
+    "database is locked" on the stale snapshot. Nothing either wrote is lost."""
+    read_done, other_done = threading.Event(), threading.Event()
+
+    def other_writer():
+        with app.app_context():
+            read_done.wait(10)
+            with write_transaction():
+                db.session.execute(update(Event).where(Event.code == "MATMO-2025")
+                                   .values(name="Bão số 11 (Matmo)"))
+            other_done.set()
+            db.session.remove()
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    with write_transaction():
+        assert get_event("MATMO-2025").description == ""  # a read: no lock held yet
+        read_done.set()
+        assert other_done.wait(10), "the other writer waited for a transaction that only read"
+        db.session.execute(update(Event).where(Event.code == "MATMO-2025")
+                           .values(description="viết sau khi đọc"))
+    thread.join(10)
     db.session.expire_all()
-    assert get_event("MATMO-2025").description != "ghi trước khi khoá"
+    event = get_event("MATMO-2025")
+    assert (event.name, event.description) == ("Bão số 11 (Matmo)", "viết sau khi đọc")
+
+
+def test_no_operation_handles_locks(app):
+    """Only the transaction helper knows about SQLite's write lock."""
+    root = Path(__file__).resolve().parents[1] / "coordination"
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py") if p.name != "database.py"
+                 and re.search(r"BEGIN IMMEDIATE|lock_for_write|_upgrade\(", p.read_text())]
+    assert offenders == []
+
+
+def test_only_a_race_is_tried_again(app, users):
+    """retry_on_conflict runs an action again after a unique-key race (the retry answers
+    from storage), never after a bug such as a missing row a foreign key names."""
+    from sqlalchemy import insert
+
+    from coordination.auth.models import User
+    from coordination.database import retry_on_conflict
+    from coordination.relief.models import ReliefStock
+
+    calls = []
+
+    def duplicate():
+        calls.append("unique")
+        if len(calls) == 1:
+            db.session.execute(insert(User).values(username="tinh", password_hash="x",
+                                                   role="province"))
+        return "answered"
+
+    assert retry_on_conflict(duplicate) == "answered" and calls == ["unique", "unique"]
+
+    def broken():
+        calls.append("foreign key")
+        db.session.execute(insert(ReliefStock.__table__).values(
+            event_id=999, commune_code="06040", item="gao", claims=1))
+
+    with pytest.raises(Exception) as caught:
+        retry_on_conflict(broken)
+    assert "IntegrityError" in type(caught.value).__name__
+    assert calls.count("foreign key") == 1

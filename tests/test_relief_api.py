@@ -91,7 +91,7 @@ def test_a_submission_id_reused_for_another_distribution_is_a_conflict(client, a
 def test_commune_cannot_distribute_for_another_commune(client, auth, relief_matmo):
     response = relief_matmo.distribute("thatkhe", "06385", "2025-10-16", "Thôn Ba Nàng", 10, 150)
     assert response.status_code == 403
-    assert response.get_json()["errors"] == {"commune": "own_commune_only"}
+    assert response.get_json()["errors"] == {"commune": "forbidden"}
 
 
 def test_commune_reads_only_its_own_line(client, auth, relief_matmo):

@@ -154,8 +154,8 @@ def test_lowering_a_figure_needs_the_ld_reason(app, users, matmo, sms, at_local)
     sms("BC 0710 CH 2 MT 3")  # yesterday's cumulative figures
     refused = sms("BC 0810 CH 1").get_json()
     assert refused["report"] is None and "decrease_needs_reason" in refused["errors"]
-    assert refused["reply"].startswith("Loi: 'CH 1' thap hon so da bao (2)")
-    assert "LD" in refused["reply"]
+    assert refused["reply"].startswith("Loi: 'CH 1' Thap hon so da bao cao truoc do (2).")
+    assert "them cuoi tin LD <ly do>" in refused["reply"]
     accepted = sms("BC 0810 CH 1 LD dem lai, 1 nguoi tim thay").get_json()
     assert accepted["report"]["date"] == "2025-10-08"
     version = db.session.scalar(select(ReportVersion).where(
@@ -165,8 +165,8 @@ def test_lowering_a_figure_needs_the_ld_reason(app, users, matmo, sms, at_local)
 
 @pytest.mark.parametrize("text, token", [
     ("BC 0810 CH 0 XX 1", "'XX'"), ("BC 0810 CH 1,5", "'CH 1,5'"), ("BC 3102 CH 1", "'3102'"),
-    ("Bao cao xa That Khe", "'Bao'"), ("BC 0810 GN 5.000", "'5.000'"),
-    ("BC 1210 CH 1", "'1210' ngay bao cao o tuong lai"),
+    ("Bao cao xa That Khe", "'Bao'"), ("BC 0810 GN 5.000", "'GN 5.000'"),
+    ("BC 1210 CH 1", "'1210' Khong the bao cao cho ngay trong tuong lai."),
 ])
 def test_a_refused_sms_names_the_first_bad_token_and_how_to_fix_it(app, users, matmo, sms,
                                                                    at_local, text, token):
@@ -412,7 +412,7 @@ def test_a_gateway_account_is_created_from_the_command_line(app, runner):
     result = runner.invoke(args=["users", "create", "gw", "--role", "gateway",
                                  "--password-stdin"], input="mat-khau-cong-sms\n")
     assert result.exit_code == 0, result.output
-    assert "(gateway)" in result.output
+    assert "(Cổng SMS)" in result.output
 
 
 def test_admin_creates_a_gateway_account_and_gives_it_a_token(app, client, users, matmo, at_local):

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from coordination.extensions import db
 from coordination.reports.models import Report, ReportFigure, ReportVersion
-from coordination.reports.views import input_text, parse_typed_number
+from coordination.reports.views import input_text
 from conftest import csrf_from, login
 
 
@@ -66,7 +66,7 @@ def test_bad_figures_are_marked_beside_their_fields_in_vietnamese(officer, at_lo
     html = response.get_data(as_text=True)
     assert "Báo cáo chưa được gửi" in html
     for code, message in (("houses_collapsed", "Không được là số âm."),
-                          ("people_dead", "Phải là một số."),
+                          ("people_dead", "&#39;hai&#39; không phải là số. Viết ví dụ 12 hoặc 1,5."),
                           ("people_injured", "Phải là số nguyên.")):
         assert re.search(rf'id="f_{code}"[^>]*value="[^"]*"[^>]*>\s*<span[^>]*>[^<]*</span>\s*'
                          rf'<div class="invalid-feedback" id="e_{code}">{message}</div>', html)
@@ -76,10 +76,13 @@ def test_bad_figures_are_marked_beside_their_fields_in_vietnamese(officer, at_lo
 
 def test_numbers_typed_the_vietnamese_way_are_understood(officer, at_local):
     at_local(2025, 10, 8, 9, 0)
-    fill_in(officer, {"roads_damaged_m": "1.200", "rice_damaged_ha": "12,5"})
+    refused = fill_in(officer, {"houses_flooded": "1.200", "roads_damaged_m": "1.200"})
+    assert refused.status_code == 422  # metres may have decimals: 1,2 or 1200?
+    assert "&#39;1.200&#39; dễ nhầm: viết 5000" in refused.get_data(as_text=True)
+    fill_in(officer, {"houses_flooded": "1.200", "roads_damaged_m": "1.200,5",
+                      "rice_damaged_ha": "12,5"})
     figures = dict(db.session.execute(select(ReportFigure.indicator_code, ReportFigure.value)).all())
-    assert figures == {"roads_damaged_m": 1200, "rice_damaged_ha": 12.5}
-    assert parse_typed_number("1.234,5") == "1234.5" and parse_typed_number("abc") == "abc"
+    assert figures == {"houses_flooded": 1200, "roads_damaged_m": 1200.5, "rice_damaged_ha": 12.5}
     assert input_text(1200.0) == "1200" and input_text(12.5) == "12,5"
 
 
@@ -118,7 +121,7 @@ def test_a_decrease_needs_a_reason(officer, at_local):
     refused = fill_in(officer, {"houses_collapsed": "2"})
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
-    assert "Thấp hơn số lũy kế đã báo cáo trước đó (3); cần ghi lý do điều chỉnh." in html
+    assert "Thấp hơn số đã báo cáo trước đó (3). Nếu đúng, ghi lý do điều chỉnh" in html
     assert "Lý do điều chỉnh</strong>: Bắt buộc nhập." in html
     accepted = fill_in(officer, {"houses_collapsed": "2"},
                        correction_reason="Đếm trùng 1 nhà ở thôn Nà Pàn")

@@ -5,10 +5,10 @@ from sqlalchemy import func, select
 
 from ..areas.models import Commune
 from ..auth.access import admin_required
-from ..auth.accounts import issue_token, revoke_token, user_tokens
+from ..auth.accounts import all_users, issue_token, revoke_token, user_tokens
 from ..auth.models import ROLES, ApiToken, User
 from ..database import write_transaction
-from ..errors import InputError
+from ..errors import InputError, message
 from ..events import EVENT_TYPES, Event, close_event
 from ..extensions import db
 from ..indicators import Indicator
@@ -21,6 +21,7 @@ from .catalog import NEW_GROUP, all_indicators, catalog_groups, indicator_from_f
 from .events import communes_by_district, event_from_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.access_level = "admin"  # every page (checked by _admins_only below)
 
 
 @bp.before_request
@@ -36,7 +37,8 @@ def _page(page, errors=None, status=200):
 
 
 def _write(action, page, success: str, back: str):
-    """Run a write; bad input shows `page` again with field errors (422), else go `back`."""
+    """Run a write; bad input shows `page` again with field errors (422), else go `back`
+    with the notice `success` (a catalogue text)."""
     try:
         with write_transaction(conflict=("form", "exists")):  # a twin created meanwhile
             action()
@@ -83,7 +85,7 @@ def events_page():
 
 @bp.route("/events", methods=["GET", "POST"])
 def events():
-    return _list_or_create(events_page, event_from_form, "Đã tạo sự kiện.")
+    return _list_or_create(events_page, event_from_form, message("event_created"))
 
 
 @bp.post("/events/<code>/close")
@@ -91,14 +93,14 @@ def close(code):
     event = db.first_or_404(select(Event).where(Event.code == code))
     with write_transaction():
         close_event(event)
-    flash(f"Đã kết thúc sự kiện {event.code}; không nhận báo cáo mới.", "success")
+    flash(message("event_closed_now", code=event.code), "success")
     return redirect(url_for("admin.events"))
 
 
 # --- accounts -----------------------------------------------------------------------
 
 def users_page():
-    users = list(db.session.scalars(select(User).order_by(User.role, User.username)))
+    users = all_users()
     communes = list(db.session.execute(select(Commune.code, Commune.name).order_by(Commune.name)))
     return "admin/users.html", dict(users=users, roles=ROLES, communes=communes,
                                     names=dict(communes))
@@ -106,7 +108,7 @@ def users_page():
 
 @bp.route("/users", methods=["GET", "POST"])
 def users():
-    return _list_or_create(users_page, account_from_form, "Đã tạo tài khoản.")
+    return _list_or_create(users_page, account_from_form, message("account_created"))
 
 
 @bp.post("/users/<id:user_id>/active")
@@ -114,7 +116,8 @@ def user_active(user_id):
     user = db.get_or_404(User, user_id)
     active = request.form.get("active") == "1"
     return _write(lambda: set_active(user, active, current_user), users_page,
-                  f"Đã {'mở lại' if active else 'khóa'} tài khoản {user.username}.", "admin.users")
+                  message("account_unlocked" if active else "account_locked",
+                          username=user.username), "admin.users")
 
 
 @bp.post("/users/<id:user_id>/password")
@@ -122,9 +125,7 @@ def user_password(user_id):
     user = db.get_or_404(User, user_id)
     with write_transaction():
         password = reset_password(user)
-    return _shown_once("Mật khẩu mới", password, user,
-                       "Báo mật khẩu này cho người dùng qua kênh an toàn; "
-                       "trang này chỉ hiện một lần.")
+    return _shown_once("Mật khẩu mới", password, user, message("password_shown_once"))
 
 
 @bp.post("/users/<id:user_id>/token")
@@ -132,8 +133,7 @@ def user_token(user_id):
     user = db.get_or_404(User, user_id)
     with write_transaction():
         token = issue_token(user, name=request.form.get("name", ""))
-    return _shown_once("Mã truy cập API (token)", token, user,
-                       "Dùng trong tiêu đề Authorization: Bearer …; trang này chỉ hiện một lần.")
+    return _shown_once("Mã truy cập API (token)", token, user, message("token_shown_once"))
 
 
 @bp.get("/users/<id:user_id>/tokens")
@@ -151,7 +151,7 @@ def user_token_revoke(user_id, token_id):
         abort(404)
     with write_transaction():
         revoke_token(token)
-    flash(f"Đã thu hồi token #{token.id}.", "success")
+    flash(message("token_revoked", id=token.id), "success")
     return redirect(url_for("admin.user_token_list", user_id=user_id))
 
 
@@ -173,7 +173,7 @@ def indicators_page():
 
 @bp.route("/indicators", methods=["GET", "POST"])
 def indicators():
-    return _list_or_create(indicators_page, indicator_from_form, "Đã thêm chỉ tiêu vào danh mục.")
+    return _list_or_create(indicators_page, indicator_from_form, message("indicator_added"))
 
 
 @bp.post("/indicators/<code>/active")
@@ -181,7 +181,8 @@ def indicator_active(code):
     indicator = db.get_or_404(Indicator, code)
     active = request.form.get("active") == "1"
     return _write(lambda: setattr(indicator, "is_active", active), indicators_page,
-                  f"Đã {'dùng lại' if active else 'ngừng dùng'} chỉ tiêu {code}.", "admin.indicators")
+                  message("indicator_reused" if active else "indicator_retired", code=code),
+                  "admin.indicators")
 
 
 @bp.post("/indicators/<code>/sms")
@@ -195,8 +196,8 @@ def indicator_sms(code):
         except InputError as exc:  # shown above the table, not on the "add" form's field
             raise InputError(422, {"form": exc.errors["sms_code"]},
                              {"form": f"{indicator.label}: {exc.messages['sms_code']}"}) from None
-    return _write(action, indicators_page,
-                  f"Đã lưu mã SMS của chỉ tiêu {code}.", "admin.indicators")
+    return _write(action, indicators_page, message("sms_code_saved", code=code),
+                  "admin.indicators")
 # --- settings (agency block of official documents) ------------------------------------
 
 def settings_page():
@@ -208,4 +209,4 @@ def settings():
     if request.method == "GET":
         return _page(settings_page)
     return _write(lambda: update_settings(request.form), settings_page,
-                  "Đã lưu thông tin cơ quan và người ký.", "admin.settings")
+                  message("settings_saved"), "admin.settings")

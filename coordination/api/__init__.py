@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from ..areas.lookup import area_codes, search_communes
 from ..areas.models import Area, Commune
-from ..auth.access import admin_required, commune_scope, login_required, provincial_required
+from ..auth.access import (admin_required, commune_scope, login_required, provincial_required,
+                           public)
 from ..database import write_transaction
 from ..events import Event, create_event
 from ..extensions import db
@@ -24,6 +25,7 @@ OPENAPI = Path(__file__).parent / "openapi.json"
 
 
 @bp.get("/openapi.json")
+@public
 def openapi():
     return jsonify(json.loads(OPENAPI.read_text(encoding="utf-8")))
 

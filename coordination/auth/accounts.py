@@ -5,13 +5,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..areas.models import Commune
 from ..errors import Problems
+from ..phones import normalise_phone
 from ..extensions import db
 from ..timeutil import utcnow
+from .access import OFFICER
 from .models import ROLES, ApiToken, LoginAttempt, LoginThrottle, User, hash_token, new_token
 
 
@@ -49,6 +51,38 @@ def create_user(username: str, password: str, role: str, commune_code: str | Non
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def all_users() -> list[User]:
+    """Every account, grouped by role, for the administrator's list."""
+    return list(db.session.scalars(select(User).order_by(User.role, User.username)))
+
+
+def commune_officers(codes) -> dict[str, list[User]]:
+    """Active commune officers per commune: who to call or remind."""
+    found: dict[str, list[User]] = {}
+    for user in db.session.scalars(select(User).where(
+            User.role == OFFICER, User.active.is_(True), User.commune_code.in_(list(codes)))
+            .order_by(User.full_name)):
+        found.setdefault(user.commune_code, []).append(user)
+    return found
+
+
+def officers_with_phone(sender: str) -> list[User]:
+    """Active commune officers whose registered phone is this (normalised) number.
+
+    Phones are stored as typed ("0912 345 678"): SQL narrows to those ending with the same
+    last 9 digits once separators are dropped, Python then compares the normalised forms.
+    """
+    if not sender:
+        return []
+    digits = User.phone
+    for separator in (" ", ".", "-"):
+        digits = func.replace(digits, separator, "")
+    candidates = db.session.scalars(select(User).where(
+        User.role == OFFICER, User.active.is_(True), digits.like(f"%{sender[-9:]}"))
+        .order_by(User.id))
+    return [u for u in candidates if normalise_phone(u.phone) == sender]
 
 
 def issue_token(user: User, name: str = "", days: int | None = None) -> str:

@@ -48,20 +48,6 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    def can_write_for(self, commune_code: str) -> bool:
-        """Commune officers write only for their own commune; province and admin staff may
-        enter for any (a commune that phoned its figures in)."""
-        if self.role == "commune":
-            return self.commune_code == commune_code
-        return self.role in ("admin", "province")
-
-    def can_read_commune(self, commune_code: str) -> bool:
-        return self.role in ("admin", "province") or self.commune_code == commune_code
-
-    @property
-    def is_provincial(self) -> bool:
-        return self.role in ("admin", "province")
-
 
 class ApiToken(db.Model):
     __tablename__ = "api_tokens"

@@ -7,6 +7,7 @@ from flask_login import current_user, login_user, logout_user
 from ..database import write_transaction
 from ..errors import message
 from . import access  # noqa: F401  (registers the user loaders)
+from .access import public
 from .accounts import attempt_login
 
 bp = Blueprint("auth", __name__)
@@ -23,6 +24,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("web.home"))
@@ -41,12 +43,13 @@ def login():
             error = message("login_wait", seconds=result.wait_seconds)
             return render_template("auth/login.html", error=error, username=username), 429, \
                 {"Retry-After": str(result.wait_seconds)}
-        error = "Tên đăng nhập hoặc mật khẩu không đúng."
+        error = message("bad_login")
         return render_template("auth/login.html", error=error, username=username), 401
     return render_template("auth/login.html", error=error, username=username)
 
 
 @bp.route("/logout", methods=["POST"])
+@public
 def logout():
     """Ends this user's sessions everywhere: every session and remember cookie issued
     before (a copied cookie too) stops loading."""
@@ -54,5 +57,5 @@ def logout():
         with write_transaction():
             current_user.end_sessions()
     logout_user()
-    flash("Đã đăng xuất.", "info")
+    flash(message("logged_out"), "info")
     return redirect(url_for("auth.login"))

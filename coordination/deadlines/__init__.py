@@ -2,7 +2,7 @@
 from flask import Flask
 from flask_login import current_user
 
-from ..extensions import csrf
+from ..auth.access import is_officer
 from ..reports.submission import report_received
 from .flags import on_report
 from .models import ComplianceFlag, Notification, ReportingSchedule  # noqa: F401 (create_all)
@@ -27,23 +27,19 @@ def on_report_received(receipt, event) -> None:
 
 
 def banner_context() -> dict:
-    if not current_user.is_authenticated or current_user.role != "commune":
+    if not is_officer(current_user):
         return {}
     return {"deadline_banner": banner_items(current_user.commune_code)}
 
 
 def register(app: Flask) -> None:
     """Register this feature's blueprints, CLI commands and hooks."""
-    from ..web import add_nav
+    from ..web import add_feature
     from .api import bp as api_bp
     from .cli import deadlines, scheduler_command
     from .views import bp
 
-    app.register_blueprint(bp)
-    app.register_blueprint(api_bp)
-    csrf.exempt(api_bp)  # bearer tokens, like the main API
-    app.cli.add_command(deadlines)
-    app.cli.add_command(scheduler_command)
+    add_feature(app, bp, api_bp, nav=("Tình hình báo cáo", "deadlines.compliance"),
+                commands=(deadlines, scheduler_command))
     app.context_processor(banner_context)
     report_received.connect(on_report_received)
-    add_nav(app, "Tình hình báo cáo", "deadlines.compliance")

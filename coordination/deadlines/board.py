@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from ..areas.models import Commune
-from ..errors import InputError
+from ..errors import InputError, message
 from ..events import Event
 from ..reports.aggregation import scope_select
 from ..extensions import db
@@ -19,7 +19,7 @@ from ..security import parse_id
 from ..timeutil import iso_local, to_local
 from .flags import period_statuses, statuses_by_period
 from .models import ComplianceFlag, ReportingSchedule
-from .reminders import officers
+from ..auth.accounts import commune_officers
 from .schedules import Period, belongs, due_periods, period_of, schedules_of, upcoming_period
 
 def pick_schedule(event: Event, schedule_id: str | None) -> ReportingSchedule | None:
@@ -29,7 +29,7 @@ def pick_schedule(event: Event, schedule_id: str | None) -> ReportingSchedule | 
         schedule = db.session.get(ReportingSchedule, number) if number else None
         if schedule is None or schedule.event_id != event.id:
             raise InputError(404, {"schedule": "not_found"},
-                             {"schedule": "Không tìm thấy lịch báo cáo của sự kiện này."})
+                             {"schedule": message("schedule_not_found")})
         return schedule
     schedules = sorted(schedules_of(event), key=lambda s: s.kind != "daily")
     return schedules[0] if schedules else None
@@ -71,12 +71,11 @@ def day_board(schedule: ReportingSchedule, event: Event, day: date, now_utc: dat
               area_code: str | None = None) -> Day:
     period = period_of(schedule, day)
     if not belongs(schedule, event, period):
-        raise InputError(422, {"date": "outside_schedule"},
-                         {"date": "Ngày này không thuộc thời gian của lịch báo cáo."})
+        raise InputError(422, {"date": "outside_schedule"})
     names = _names(event, area_code)
     flags = _flags(schedule, period.key)
     live = period_statuses(schedule, event, period, now_utc)
-    people = officers(names)
+    people = commune_officers(names)
     rows, counts = [], {"on_time": 0, "late": 0, "missing": 0, "pending": 0}
     for code, name in names.items():
         status, received = flags.get((code, period.key)) or live.get(code, ("pending", None))

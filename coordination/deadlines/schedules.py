@@ -16,8 +16,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from ..errors import InputError, Problems, message
-from ..events import (DEFAULT_DEADLINE, DEFAULT_REMINDERS, KINDS, Event, ReportingSchedule,
-                      parse_clock)
+from ..events import DEFAULT_DEADLINE, DEFAULT_REMINDERS, KINDS, Event, ReportingSchedule
+from ..fields import clock as parse_clock
 from ..extensions import db
 from ..timeutil import local_tz, to_local, to_utc_naive
 

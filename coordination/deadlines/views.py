@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ..areas.lookup import all_areas
 from ..auth.access import admin_required, provincial_required
-from ..errors import InputError
+from ..errors import InputError, message
 from ..database import retry_on_conflict, write_transaction
 from ..selection import require_event, resolve
 from ..timeutil import utcnow
@@ -46,7 +46,7 @@ def schedule(code):
             else:
                 with write_transaction(conflict=("schedule", "exists")):
                     created = create_schedule(event, request.form)
-            flash(f"Đã gắn lịch báo cáo: {created.label}.", "success")
+            flash(message("schedule_attached", label=created.label), "success")
             return redirect(url_for(".schedule", code=code))
         except InputError as exc:
             errors = exc.messages
@@ -62,5 +62,5 @@ def toggle(code, schedule_id):
     active = request.form.get("active") == "1"
     with write_transaction(conflict=("schedule", "exists")):
         found = set_schedule_active(event, schedule_id, active)
-    flash("Đã bật lịch báo cáo." if found.active else "Đã tạm dừng lịch báo cáo.", "success")
+    flash(message("schedule_resumed" if found.active else "schedule_paused"), "success")
     return redirect(url_for(".schedule", code=code))

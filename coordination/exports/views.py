@@ -3,7 +3,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from ..areas.lookup import all_areas
-from ..auth.access import login_required
+from ..auth.access import is_staff, login_required
 from .download import FORMATS, export_response, parse_format, scope_for, table_for
 
 bp = Blueprint("exports", __name__)
@@ -21,7 +21,7 @@ def table(code):
     params = {k: v for k, v in (("date", scope.selection.date.isoformat()),
                                 ("area", scope.selection.area_code),
                                 ("commune", request.args.get("commune"))) if v}
-    areas = all_areas() if current_user.is_provincial else []
+    areas = all_areas() if is_staff(current_user) else []
     return render_template("exports/table.html", table=consolidated, params=params,
                            areas=areas, formats=[(f, FORMAT_LABELS[f]) for f in FORMATS],
                            change=consolidated.previous is not None)

@@ -6,10 +6,8 @@ from .incidents import Facility, Incident, load_power_plants  # noqa: F401  (mod
 
 def register(app: Flask) -> None:
     """Register this feature's blueprints, CLI commands and hooks."""
-    from ..web import add_nav
+    from ..web import add_feature
     from .api import bp as api_bp
     from .views import bp
 
-    app.register_blueprint(bp)
-    app.register_blueprint(api_bp)
-    add_nav(app, "Bản đồ", "maps.event_map")
+    add_feature(app, bp, api_bp, nav=("Bản đồ", "maps.event_map"))

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..areas.geometry import nearest_commune
 from ..areas.loading import GEODATA
 from ..areas.models import Commune
-from ..auth.access import commune_scope
-from ..errors import InputError
+from .. import fields
+from ..auth.access import own_commune, require_write
+from ..errors import Problems
+from ..numbers import blank
 from ..events import Event
 from ..extensions import db
 from ..timeutil import utcnow
@@ -54,66 +56,45 @@ class Facility(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-def _text(data, name: str, errors: dict, required: bool = False) -> str:
-    value = str(data.get(name) or "").strip()
-    if required and not value:
-        errors[name] = "required"
-    elif len(value) > MAX_TEXT:
-        errors[name] = "too_long"
-    return value
-
-
-def parse_point(data, errors: dict) -> tuple[float | None, float | None]:
-    """lat/lon from a form or JSON: both or neither, within WGS 84 ranges."""
-    raw = {k: str(data.get(k) or "").strip().replace(",", ".") for k in ("lat", "lon")}
-    if not raw["lat"] and not raw["lon"]:
+def parse_point(data, problems: Problems) -> tuple[float | None, float | None]:
+    """lat/lon from a form or JSON: both or neither, within WGS 84 ranges. A dot or a comma
+    is the decimal separator here (21.853 is a latitude, never thousands)."""
+    if all(blank(data.get(k)) for k in ("lat", "lon")):
         return None, None
-    try:
-        lat, lon = float(raw["lat"]), float(raw["lon"])
-    except ValueError:
-        errors["lat" if not _is_number(raw["lat"]) else "lon"] = "invalid"
-        return None, None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        errors["lat"] = "invalid"
-        return None, None
-    return lat, lon
+    lat = fields.number(data, "lat", problems, whole=False, grouped=False, signed=True,
+                        maximum=90)
+    lon = fields.number(data, "lon", problems, whole=False, grouped=False, signed=True,
+                        maximum=180)
+    return (lat, lon) if lat is not None and lon is not None else (None, None)
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
-
-
-def _commune(data, user, lat, lon, errors: dict) -> str | None:
+def _commune(data, user, lat, lon, problems: Problems) -> str | None:
     """Commune users report for their own commune; others pick one or click the map."""
-    own = commune_scope(user, None)
+    own = own_commune(user)
     if own:
         return own
-    code = str(data.get("commune") or "").strip()
+    code = fields.text(data, "commune", problems, required=False, max_len=16)
     if code:
         if db.session.get(Commune, code) is None:
-            errors["commune"] = "not_found"
+            problems.add("commune", "not_found", say="commune_not_found", code=code)
         return code
     if lat is not None:
         return nearest_commune(lon, lat)
-    errors["commune"] = "required"
+    if "lat" not in problems and "lon" not in problems:
+        problems.add("commune", "required", say="location_required")
     return None
 
 
-def add_incident(event: Event, user, data) -> Incident:
-    errors: dict[str, str] = {}
+def add_incident(event: Event, user, data, channel: str = "web") -> Incident:
+    problems = Problems()
     kind = str(data.get("kind") or "")
     if kind not in INCIDENT_KINDS:
-        errors["kind"] = "invalid"
-    description = _text(data, "description", errors, required=True)
-    lat, lon = parse_point(data, errors)
-    code = _commune(data, user, lat, lon, errors)
-    if errors:
-        raise InputError(422, errors, {"commune": "Chọn xã/phường hoặc bấm vào bản đồ để lấy vị trí."}
-                         if errors.get("commune") == "required" else None)
+        problems.add("kind", "invalid")
+    description = fields.text(data, "description", problems, max_len=MAX_TEXT)
+    lat, lon = parse_point(data, problems)
+    code = _commune(data, user, lat, lon, problems)
+    problems.raise_if_any(422)
+    require_write(user, code, channel)
     incident = Incident(event_id=event.id, kind=kind, description=description, commune_code=code,
                         lat=lat, lon=lon, created_by=user.id)
     db.session.add(incident)
@@ -121,17 +102,16 @@ def add_incident(event: Event, user, data) -> Incident:
 
 
 def add_facility(data) -> Facility:
-    errors: dict[str, str] = {}
+    problems = Problems()
     kind = str(data.get("kind") or "")
     if kind not in ("dam", "reservoir"):
-        errors["kind"] = "invalid"
-    name = _text(data, "name", errors, required=True)
-    detail = _text(data, "detail", errors)
-    lat, lon = parse_point(data, errors)
-    if lat is None and "lat" not in errors:
-        errors["lat"] = "required"
-    if errors:
-        raise InputError(422, errors)
+        problems.add("kind", "invalid")
+    name = fields.text(data, "name", problems, max_len=200)
+    detail = fields.text(data, "detail", problems, required=False, max_len=MAX_TEXT)
+    lat, lon = parse_point(data, problems)
+    if lat is None and "lat" not in problems and "lon" not in problems:
+        problems.add("lat", "required")
+    problems.raise_if_any(422)
     facility = Facility(kind=kind, name=name, detail=detail, lat=lat, lon=lon,
                         commune_code=nearest_commune(lon, lat))
     db.session.add(facility)

@@ -7,7 +7,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, message
 from ..extensions import db
 from ..indicators import Indicator
 from ..reports.aggregation import Summary, summarize
@@ -22,7 +22,7 @@ def require_indicator(code: str | None) -> Indicator:
     indicator = db.session.get(Indicator, code or DEFAULT_INDICATOR)
     if indicator is None or not indicator.is_active:
         raise InputError(404, {"indicator": "not_found"},
-                         {"indicator": f"Không có chỉ tiêu '{code}' trong danh mục."})
+                         {"indicator": message("indicator_not_found", code=code)})
     return indicator
 
 

@@ -5,7 +5,8 @@ from flask import url_for
 from flask_login import current_user
 
 from ..areas.lookup import all_areas
-from ..errors import InputError
+from ..auth.access import is_admin
+from ..errors import InputError, message
 from ..indicators import active_indicators
 from ..reports.aggregation import summarize
 from ..formatting import vn_number
@@ -34,7 +35,7 @@ def popup_html(selection, indicator_code: str, commune_code: str) -> str:
     summary = summarize(selection.event, selection.date, selection.area_code, [commune_code])
     if not summary.communes:
         raise InputError(404, {"commune": "not_found"},
-                         {"commune": f"Xã/phường '{commune_code}' không thuộc vùng đang xem."})
+                         {"commune": message("commune_not_in_view", code=commune_code)})
     return commune_popup(summary.communes[0], active_indicators(), indicator.code)
 
 
@@ -103,4 +104,4 @@ def map_page_context(selection, indicator_code, tiles: str = "", attribution: st
                       "geojson": url_for("maps_api.map_geojson", indicator=indicator.code, **args)},
             "popup_url": url_for("maps.commune_popup_fragment", commune="__CODE__",
                                  indicator=indicator.code, **args),
-            "can_add_facility": current_user.role == "admin"}
+            "can_add_facility": is_admin(current_user)}

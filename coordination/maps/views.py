@@ -7,9 +7,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..areas.models import Commune
-from ..auth.access import admin_required, login_required, provincial_required
+from ..auth.access import (admin_required, entry_channel, is_staff, login_required,
+                           provincial_required)
 from ..database import write_transaction
-from ..errors import InputError
+from ..errors import InputError, message
 from ..extensions import db
 from ..selection import require_event, resolve
 from .incidents import FACILITY_KINDS, INCIDENT_KINDS, add_facility, add_incident
@@ -69,12 +70,12 @@ def incident_form(code):
                                **_form_options())
     try:
         with write_transaction():
-            add_incident(event, current_user, request.form)
+            add_incident(event, current_user, request.form, entry_channel(current_user, "web"))
     except InputError as exc:
         return render_template("maps/incident_form.html", event=event, values=request.form,
                                errors=exc.messages, **_form_options()), exc.status
-    flash("Đã ghi nhận sự cố.", "success")
-    default = (url_for("maps.event_map", code=code) if current_user.is_provincial
+    flash(message("incident_saved"), "success")
+    default = (url_for("maps.event_map", code=code) if is_staff(current_user)
                else url_for("maps.incident_form", code=code))
     return redirect(_safe_next(default), 303)
 
@@ -88,6 +89,7 @@ def facility_add():
     except InputError as exc:
         return render_template("error.html", code=exc.status, title="Dữ liệu không hợp lệ",
                                messages=exc.messages), exc.status
-    flash(f"Đã thêm {FACILITY_KINDS[facility.kind].lower()} {facility.name}.", "success")
+    flash(message("facility_added", kind=FACILITY_KINDS[facility.kind].lower(),
+                  name=facility.name), "success")
     return redirect(_safe_next(url_for("web.home")), 303)
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, make_response, render_template, url_for
 
+from ..auth.access import public
+
 bp = Blueprint("offline", __name__)
 
 # What the form needs to open offline (paths under static/).
@@ -40,6 +42,7 @@ def _no_cache(response):
 
 
 @bp.get("/sw.js")
+@public
 def service_worker():
     template = Path(current_app.root_path).parent / "templates" / "offline" / "sw.js"
     version = _assets_hash(current_app.static_folder, str(template))
@@ -55,6 +58,7 @@ def service_worker():
 
 
 @bp.get("/manifest.webmanifest")
+@public
 def manifest():
     def icon(size):
         return {"src": url_for("static", filename=f"icons/icon-{size}.png"),

@@ -6,17 +6,16 @@ ledger-derived report figures (ledger.py), API, pages, map image and exports.
 from flask import Flask
 
 from .models import (ReliefAllocation, ReliefAllocationLine, ReliefDelivery,  # noqa: F401
-                     ReliefDistribution)
+                     ReliefDistribution, ReliefStock)
 
 
 def register(app: Flask) -> None:
     """Register this feature's blueprints and menu entry."""
-    from ..extensions import csrf
-    from ..web import add_nav
+    from ..derived import register as register_derived
+    from ..web import add_feature
     from .api import bp as api_bp
+    from .ledger import PROVIDER
     from .views import bp
 
-    app.register_blueprint(bp)
-    app.register_blueprint(api_bp)
-    csrf.exempt(api_bp)  # bearer tokens, like the main API
-    add_nav(app, "Cứu trợ", "relief.board")
+    register_derived(app, PROVIDER)  # the rice figures of reports come from the ledger
+    add_feature(app, bp, api_bp, nav=("Cứu trợ", "relief.board"))

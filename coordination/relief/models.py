@@ -99,3 +99,16 @@ class ReliefDistribution(db.Model):
                 "households": self.households, "people": self.people, "quantity": self.quantity,
                 "reason": self.reason or None, "submission_id": self.submission_id,
                 "created_at": iso_local(self.created_at)}
+
+
+class ReliefStock(db.Model):
+    """One row per (event, commune, item), claimed (database.claim) by every distribution
+    before it checks the commune's stock: concurrent batches for the same stock take turns
+    on SQLite and PostgreSQL alike, so together they never exceed what was delivered.
+    `claims` only counts the claims; the stock itself is computed from the ledger."""
+    __tablename__ = "relief_stocks"
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("communes.code"), primary_key=True)
+    item: Mapped[str] = mapped_column(String(40), primary_key=True)
+    claims: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,31 +2,39 @@
 
 Each validates, changes the session and flushes; none commits (entry points wrap
 them in `write_transaction()` / `retry_on_conflict()`). Field errors are collected
-with `Problems` so a form shows them all; the API answers the same codes.
+with `Problems` so a form shows them all; the API answers the same codes. Fields are
+read by the shared readers (fields.py) and numbers by the one parser (numbers.py): a
+quantity in kg may have decimals, so `5.000` kg is refused as ambiguous.
 
-Access (the one rule of auth/access.py): allocations and deliveries are entered
-by province/admin staff; a commune confirms only its own deliveries and writes only
-its own distributions (`require_writer`, 403 `own_commune_only`); province/admin
-staff may enter a distribution for any commune.
+Access (the one rule of auth/access.py): allocations and deliveries are the province's
+(`require_staff`, 403 `forbidden`); a commune confirms and distributes only for itself
+and province staff enter for any commune on its behalf (`require_write` with the
+entry point's channel, 403 `forbidden` on `commune`).
+
+Stock: a distribution may not take more than the commune holds (delivered − given)
+unless a reason says why. Concurrent distributions of one commune and item claim the
+same stock row first (database.claim), so they are checked one after another on
+SQLite and PostgreSQL alike and never give out more than was delivered together.
 """
-import hashlib
-import json
-import math
-import re
 from datetime import date
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from .. import fields
 from ..areas.models import Commune
-from ..auth.access import require_writer
+from ..auth.access import require_staff, require_write
 from ..auth.models import User
-from ..errors import CATALOGUE, InputError, Problems
+from ..database import claim
+from ..errors import InputError, Problems
 from ..events import Event, in_scope
 from ..extensions import db
 from ..formatting import vn_number
+from ..idempotency import body_digest, check_replay
+from ..numbers import NumberError, parse_number
 from ..timeutil import local_today, utcnow
-from .models import ReliefAllocation, ReliefAllocationLine, ReliefDelivery, ReliefDistribution
+from .models import (ReliefAllocation, ReliefAllocationLine, ReliefDelivery, ReliefDistribution,
+                     ReliefStock)
 
 # item code → (Vietnamese name, usual unit). Extensible: RELIEF_ITEMS is not needed for new
 # items of the same shape, add them here.
@@ -34,118 +42,20 @@ ITEMS = {"gao": ("Gạo", "kg"), "mi_tom": ("Mì tôm", "thùng"), "nuoc_uong": 
          "ao_phao": ("Áo phao", "cái"), "chan_man": ("Chăn, màn", "cái"),
          "thuoc": ("Thuốc, hóa chất khử trùng", "kg")}
 UNITS = ("kg", "thùng", "cái", "chai", "bộ", "gói")
+DECIMAL_UNITS = {"kg"}  # the others count pieces
 MAX_QUANTITY = 1e10
 MAX_PEOPLE = 10_000_000
 MAX_TEXT = 2000
 EPS = 1e-6
 VILLAGE_MAX = 120
-THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")   # 1.234 or 1.234,5
-DECIMAL_COMMA = re.compile(r"^\d+,\d+$")                # 12,5
 
 
 def item_label(item: str) -> str:
     return ITEMS.get(item, (item, ""))[0]
 
 
-def _require_provincial(user: User) -> None:
-    if not user.is_provincial:
-        raise InputError(403, {"request": "forbidden"})
-
-
-def _require_distribution_writer(user: User, commune: str) -> None:
-    """A commune officer writes only for their commune; province/admin for any."""
-    if not user.is_provincial:
-        require_writer(user, commune)
-
-
-def _add(problems: Problems, field: str, error: str, **params) -> None:
-    """Problems.add for messages whose placeholder is named `code`."""
-    if field not in problems:
-        problems.add(field, error)
-        problems.messages[field] = CATALOGUE[error].format(**params)
-
-
-# --- reading input -------------------------------------------------------------------
-
-def to_number(value):
-    """JSON number, or text as typed in Vietnam ('1.200', '12,5', '12.5') → float; else None."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if not isinstance(value, str):
-        return None
-    text = value.strip().replace(" ", "")
-    if THOUSANDS.match(text):
-        text = text.replace(".", "").replace(",", ".")
-    elif DECIMAL_COMMA.match(text):
-        text = text.replace(",", ".")
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _text(data: dict, name: str, problems: Problems, *, required: bool = True,
-          max_len: int = 80, field: str | None = None) -> str:
-    field = field or name
-    value = data.get(name)
-    if value is None or value == "":
-        if required:
-            problems.add(field, "required")
-        return ""
-    if not isinstance(value, str):
-        problems.add(field, "invalid")
-        return ""
-    value = value.strip()
-    if "\x00" in value:
-        problems.add(field, "invalid_characters")
-    elif required and not value:
-        problems.add(field, "required")
-    elif len(value) > max_len:
-        problems.add(field, "too_long")
-    return value
-
-
-def _day(data: dict, name: str, problems: Problems, *, required: bool = True) -> date | None:
-    value = data.get(name)
-    if value is None or value == "":
-        if required:
-            problems.add(name, "required")
-        return None
-    try:
-        return date.fromisoformat(str(value)) if isinstance(value, str) else None
-    except ValueError:
-        pass
-    problems.add(name, "invalid_date")
-    return None
-
-
-def _number(data: dict, name: str, problems: Problems, *, whole: bool = False,
-            positive: bool = False, field: str | None = None, maximum: float = MAX_QUANTITY):
-    field = field or name
-    value = data.get(name)
-    if value is None or value == "":
-        problems.add(field, "required")
-        return None
-    number = to_number(value)
-    if number is None or not math.isfinite(number):
-        problems.add(field, "not_a_number")
-    elif number < 0:
-        problems.add(field, "negative")
-    elif positive and number == 0:
-        problems.add(field, "not_positive")
-    elif number > maximum:
-        problems.add(field, "too_large")
-    elif whole and number != int(number):
-        problems.add(field, "not_whole_number")
-    else:
-        return int(number) if whole else number
-    return None
-
-
 def _item(data: dict, problems: Problems) -> str:
-    item = _text(data, "item", problems, max_len=40)
+    item = fields.text(data, "item", problems, max_len=40)
     if item and item not in ITEMS:
         problems.add("item", "unknown_item", items=", ".join(ITEMS))
     return item
@@ -153,10 +63,10 @@ def _item(data: dict, problems: Problems) -> str:
 
 def _commune(event: Event, data: dict, problems: Problems, field: str = "commune",
              name: str = "commune") -> str:
-    code = _text(data, name, problems, max_len=16, field=field)
+    code = fields.text(data, name, problems, max_len=16, field=field)
     if code and field not in problems:
         if db.session.get(Commune, code) is None:
-            _add(problems, field, "commune_not_found", code=code)
+            problems.add(field, "commune_not_found", code=code)
         elif not in_scope(event, code):
             problems.add(field, "commune_outside_event")
     return code
@@ -165,6 +75,16 @@ def _commune(event: Event, data: dict, problems: Problems, field: str = "commune
 def _not_future(day: date | None, name: str, problems: Problems) -> None:
     if day is not None and day > local_today():
         problems.add(name, "future_date")
+
+
+def unit_of(event: Event, item: str) -> str:
+    """The unit the event's decisions use for an item, else the item's usual one."""
+    return allocated_unit(event, item) or ITEMS.get(item, ("", "kg"))[1]
+
+
+def _quantity(data: dict, problems: Problems, unit: str, field: str = "quantity"):
+    return fields.number(data, "quantity", problems, whole=unit not in DECIMAL_UNITS,
+                         positive=True, maximum=MAX_QUANTITY, field=field)
 
 
 def allocated_unit(event: Event, item: str) -> str | None:
@@ -177,20 +97,20 @@ def allocated_unit(event: Event, item: str) -> str | None:
 def create_allocation(user: User, event: Event, data: dict) -> ReliefAllocation:
     """A decision with one line per commune. A change is a new decision, never an edit:
     a commune's allocation is the sum of its lines over all decisions of the item."""
-    _require_provincial(user)
+    require_staff(user)
     problems = Problems()
-    decision_no = _text(data, "decision_no", problems)
-    decision_date = _day(data, "decision_date", problems)
+    decision_no = fields.text(data, "decision_no", problems)
+    decision_date = fields.day(data, "decision_date", problems)
     _not_future(decision_date, "decision_date", problems)
     item = _item(data, problems)
-    unit = _text(data, "unit", problems, max_len=20)
+    unit = fields.text(data, "unit", problems, max_len=20)
     if unit and "unit" not in problems and unit not in UNITS:
         problems.add("unit", "unknown_unit", units=", ".join(UNITS))
     elif item in ITEMS and unit and "unit" not in problems:
         existing = allocated_unit(event, item)
         if existing and existing != unit:
             problems.add("unit", "unit_mismatch", unit=existing)
-    deadline = _day(data, "deadline", problems, required=False)
+    deadline = fields.day(data, "deadline", problems, required=False)
     if deadline and decision_date and deadline < decision_date:
         problems.add("deadline", "before_decision")
     raw_lines = data.get("lines")
@@ -203,10 +123,9 @@ def create_allocation(user: User, event: Event, data: dict) -> ReliefAllocation:
                 problems.add(f"lines.{n}", "invalid")
                 continue
             code = _commune(event, raw, problems, field=f"lines.{n}.commune")
-            quantity = _number(raw, "quantity", problems, positive=True,
-                               field=f"lines.{n}.quantity")
+            quantity = _quantity(raw, problems, unit, field=f"lines.{n}.quantity")
             if code in lines:
-                _add(problems, f"lines.{n}.commune", "duplicate_commune", code=code)
+                problems.add(f"lines.{n}.commune", "duplicate_commune", code=code)
             elif code and quantity is not None:
                 lines[code] = quantity
     problems.raise_if_any(422)
@@ -235,15 +154,15 @@ def allocated_to(event: Event, commune: str, item: str) -> float:
 def record_delivery(user: User, event: Event, data: dict) -> ReliefDelivery:
     """A hand-over to a commune (province/admin). `shortfall_reason` says the commune will
     get less than allocated on purpose; it closes the commune's allocation (no late flag)."""
-    _require_provincial(user)
+    require_staff(user)
     problems = Problems()
     commune = _commune(event, data, problems)
     item = _item(data, problems)
-    quantity = _number(data, "quantity", problems, positive=True)
-    day = _day(data, "date", problems)
+    quantity = _quantity(data, problems, unit_of(event, item))
+    day = fields.day(data, "date", problems)
     _not_future(day, "date", problems)
-    document_no = _text(data, "document_no", problems)
-    reason = _text(data, "shortfall_reason", problems, required=False, max_len=MAX_TEXT)
+    document_no = fields.text(data, "document_no", problems)
+    reason = fields.text(data, "shortfall_reason", problems, required=False, max_len=MAX_TEXT)
     problems.raise_if_any(422)
     delivery = ReliefDelivery(event_id=event.id, commune_code=commune, item=item,
                               quantity=quantity, delivered_on=day, document_no=document_no,
@@ -253,13 +172,14 @@ def record_delivery(user: User, event: Event, data: dict) -> ReliefDelivery:
     return delivery
 
 
-def confirm_delivery(user: User, event: Event, delivery_id: int) -> ReliefDelivery:
-    """The commune confirms it received a hand-over (its own officers, or province staff).
-    Confirming twice keeps the first confirmation."""
+def confirm_delivery(user: User, event: Event, delivery_id: int,
+                     channel: str = "web") -> ReliefDelivery:
+    """The commune confirms it received a hand-over (its own officers, or province staff on
+    its behalf). Confirming twice keeps the first confirmation."""
     delivery = db.session.get(ReliefDelivery, delivery_id)
     if delivery is None or delivery.event_id != event.id:
         raise InputError(404, {"delivery": "not_found"})
-    _require_distribution_writer(user, delivery.commune_code)
+    require_write(user, delivery.commune_code, channel)
     if delivery.confirmed_at is None:
         delivery.confirmed_at = utcnow()
         delivery.confirmed_by = user.id
@@ -273,17 +193,25 @@ DISTRIBUTION_FIELDS = ("commune", "item", "date", "village", "households", "peop
                        "reason")
 
 
+def _as_meant(value, whole: bool):
+    """A number field as the client meant it ('15' == 15, '1.200' people == 1200), else as sent."""
+    try:
+        return parse_number(value, whole=whole)
+    except NumberError:
+        return value.strip() if isinstance(value, str) else value
+
+
 def distribution_hash(event: Event, data: dict) -> str:
-    """The body as the client meant it: numbers as numbers ('15' == 15), text stripped."""
+    """The body as the client meant it: numbers as numbers, text stripped."""
+    whole = {"households": True, "people": True,
+             "quantity": unit_of(event, str(data.get("item") or "")) not in DECIMAL_UNITS}
     body = {"event": event.code}
     for name in DISTRIBUTION_FIELDS:
         value = data.get(name)
-        if name in ("households", "people", "quantity") and to_number(value) is not None:
-            value = to_number(value)
-        elif isinstance(value, str):
-            value = value.strip()
+        value = _as_meant(value, whole[name]) if name in whole else (
+            value.strip() if isinstance(value, str) else value)
         body[name] = value if value != "" else None
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    return body_digest(body)
 
 
 def _ledger_dates(event: Event, commune: str, item: str, model, date_column) -> list:
@@ -308,48 +236,54 @@ def stock_before(event: Event, commune: str, item: str, day: date, quantity: flo
     return None if quantity <= room + EPS else max(room, 0.0)
 
 
-def record_distribution(user: User, event: Event, data: dict) -> tuple[ReliefDistribution, bool]:
+def record_distribution(user: User, event: Event, data: dict,
+                        channel: str = "web") -> tuple[ReliefDistribution, bool]:
     """A batch handed out in a village; (row, replayed).
 
     Idempotent like reports: the same submission_id with the same body answers the
     stored row (replayed=True); with another body 409 `conflict` on submission_id.
     Above what the commune holds (delivered − distributed) is refused 422
-    `exceeds_delivered` unless `reason` says why (the pipeline then flags it).
+    `exceeds_delivered` unless `reason` says why (the pipeline then flags it). The
+    stock is read after claiming the commune's stock row, so concurrent batches are
+    checked one after another.
     """
     problems = Problems()
-    commune = _text(data, "commune", problems, max_len=16)
-    submission_id = _text(data, "submission_id", problems)
+    commune = fields.text(data, "commune", problems, max_len=16)
+    submission_id = fields.text(data, "submission_id", problems)
     if commune and "commune" not in problems:
-        _require_distribution_writer(user, commune)
+        require_write(user, commune, channel)
     if submission_id and "submission_id" not in problems:
         stored = db.session.scalar(select(ReliefDistribution).where(
             ReliefDistribution.submission_id == submission_id))
         if stored is not None:
-            if stored.body_hash != distribution_hash(event, data) or stored.event_id != event.id:
-                raise InputError(409, {"submission_id": "conflict"},
-                                 {"submission_id": "Mã gửi này đã được dùng cho một lần phát khác."})
+            check_replay(stored.body_hash, distribution_hash(event, data),
+                         stored.event_id == event.id)
             return stored, True
     if commune and "commune" not in problems:
         _commune(event, data, problems)
     item = _item(data, problems)
-    day = _day(data, "date", problems)
+    day = fields.day(data, "date", problems)
     _not_future(day, "date", problems)
     if day and day < event.start_date:
         problems.add("date", "outside_event")
-    village = _text(data, "village", problems, max_len=VILLAGE_MAX)
-    households = _number(data, "households", problems, whole=True, maximum=MAX_PEOPLE)
-    people = _number(data, "people", problems, whole=True, positive=True, maximum=MAX_PEOPLE)
-    quantity = _number(data, "quantity", problems, positive=True)
-    reason = _text(data, "reason", problems, required=False, max_len=MAX_TEXT)
+    village = fields.text(data, "village", problems, max_len=VILLAGE_MAX)
+    households = fields.number(data, "households", problems, whole=True, maximum=MAX_PEOPLE)
+    people = fields.number(data, "people", problems, whole=True, positive=True,
+                           maximum=MAX_PEOPLE)
+    unit = unit_of(event, item) if item in ITEMS else "kg"
+    quantity = _quantity(data, problems, unit)
+    reason = fields.text(data, "reason", problems, required=False, max_len=MAX_TEXT)
     if households is not None and people is not None and households > people:
         problems.add("households", "more_households_than_people")
-    if not problems and not reason:
+    problems.raise_if_any(422)
+    claim(ReliefStock.__table__, {"event_id": event.id, "commune_code": commune, "item": item},
+          {}, counter="claims")
+    if not reason:
         left = stock_before(event, commune, item, day, quantity)
         if left is not None:
-            problems.add("quantity", "exceeds_delivered", available=vn_number(left),
-                         unit=allocated_unit(event, item) or ITEMS[item][1])
+            problems.add("quantity", "exceeds_delivered", available=vn_number(left), unit=unit)
             problems.add("reason", "required")
-    problems.raise_if_any(422)
+            problems.raise_if_any(422)
     row = ReliefDistribution(
         event_id=event.id, commune_code=commune, item=item, distributed_on=day, village=village,
         households=households, people=people, quantity=quantity, reason=reason,
@@ -368,6 +302,8 @@ def norms() -> dict[str, float]:
     for part in str(raw).split(","):
         if "=" in part:
             key, value = part.split("=", 1)
-            if to_number(value) is not None:
-                out[key.strip()] = to_number(value)
+            try:
+                out[key.strip()] = parse_number(value, whole=False, grouped=False)
+            except NumberError:
+                continue  # a typo in the setting leaves that item without a norm
     return out

@@ -7,9 +7,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..areas.models import Commune
-from ..auth.access import commune_scope, login_required, provincial_required
+from ..auth.access import (commune_scope, entry_channel, login_required, own_commune,
+                           provincial_required)
 from ..database import retry_on_conflict, write_transaction
-from ..errors import InputError
+from ..errors import InputError, message
 from ..events import Event, scope_query
 from ..extensions import db
 from ..formatting import vn_number
@@ -52,7 +53,7 @@ def _ledger_rows(event: Event, item: str, commune: str | None):
 @login_required
 def board(code):
     selection, pipeline = reader_pipeline(current_user, code, request.args)
-    own = current_user.commune_code if current_user.role == "commune" else None
+    own = own_commune(current_user)
     allocations, deliveries, distributions = _ledger_rows(selection.event, pipeline.item, own)
     names = dict(db.session.execute(select(Commune.code, Commune.name)).all())
     return render_template("relief/board.html", event=selection.event, day=selection.date,
@@ -69,6 +70,27 @@ def _form_page(template: str, event: Event, errors=None, form=None, status=200, 
                            ITEMS=ITEMS, UNITS=UNITS, today=local_today(), **extra), status
 
 
+def _posted() -> dict:
+    data = request.form.to_dict()
+    data.pop("csrf_token", None)
+    return data
+
+
+def _save(event: Event, template: str, run, form, fields_of=None, **page):
+    """Run a form's operation; `run` returns (item, notice). Bad input shows the form again
+    (422) with each message beside its field (`fields_of` maps the operation's field names
+    to the form's); otherwise back to the board with the notice."""
+    try:
+        item, notice = run()
+    except InputError as exc:
+        if exc.status != 422:
+            raise
+        errors = {(fields_of(f) if fields_of else f): text for f, text in exc.messages.items()}
+        return _form_page(template, event, errors, form, 422, **page)
+    flash(notice, "success")
+    return redirect(url_for(".board", code=event.code, item=item))
+
+
 @bp.route("/events/<code>/relief/allocations/new", methods=["GET", "POST"])
 @provincial_required
 def allocation_form(code):
@@ -81,23 +103,20 @@ def allocation_form(code):
     order = [c.code for c in communes if form.get(f"q_{c.code}", "").strip()]
     data = {k: form.get(k, "") for k in ("decision_no", "decision_date", "item", "unit", "deadline")}
     data["lines"] = [{"commune": c, "quantity": form.get(f"q_{c}")} for c in order]
-    try:
+
+    def run():
         with write_transaction():
             allocation = create_allocation(current_user, event, data)
-            total, item = allocation.total, allocation.item
-    except InputError as exc:
-        if exc.status != 422:
-            raise
-        errors = {}
-        for field, text in exc.messages.items():
-            parts = field.split(".")
-            errors[f"q_{order[int(parts[1])]}" if parts[0] == "lines" and len(parts) == 3
-                   else field] = text
-        return _form_page("relief/allocation_form.html", event, errors, form, 422,
-                          communes=communes, line_labels={f"q_{c.code}": c.name for c in communes})
-    flash(f"Đã lưu quyết định {data['decision_no']}: {len(order)} xã/phường, "
-          f"tổng {vn_number(total)} {data['unit']}.", "success")
-    return redirect(url_for(".board", code=code, item=item))
+            return allocation.item, message(
+                "allocation_saved", decision=data["decision_no"], communes=len(order),
+                total=vn_number(allocation.total), unit=data["unit"])
+
+    def line_field(field: str) -> str:  # lines.3.quantity → the commune's own input
+        parts = field.split(".")
+        return f"q_{order[int(parts[1])]}" if parts[0] == "lines" and len(parts) == 3 else field
+
+    return _save(event, "relief/allocation_form.html", run, form, line_field, communes=communes,
+                 line_labels={f"q_{c.code}": c.name for c in communes})
 
 
 @bp.route("/events/<code>/relief/deliveries/new", methods=["GET", "POST"])
@@ -110,19 +129,13 @@ def delivery_form(code):
                           form={"item": request.args.get("item", "gao"),
                                 "commune": request.args.get("commune", ""),
                                 "date": local_today().isoformat()})
-    data = request.form.to_dict()
-    data.pop("csrf_token", None)
-    try:
+    data = _posted()
+
+    def run():
         with write_transaction():
-            delivery = record_delivery(current_user, event, data)
-            item = delivery.item
-    except InputError as exc:
-        if exc.status != 422:
-            raise
-        return _form_page("relief/delivery_form.html", event, exc.messages, request.form, 422,
-                          communes=communes)
-    flash("Đã ghi biên bản giao nhận.", "success")
-    return redirect(url_for(".board", code=code, item=item))
+            return record_delivery(current_user, event, data).item, message("delivery_saved")
+
+    return _save(event, "relief/delivery_form.html", run, request.form, communes=communes)
 
 
 @bp.post("/events/<code>/relief/deliveries/<id:delivery_id>/confirm")
@@ -130,8 +143,9 @@ def delivery_form(code):
 def confirm(code, delivery_id):
     event = require_event(code)
     with write_transaction():
-        item = confirm_delivery(current_user, event, delivery_id).item
-    flash("Đã xác nhận nhận hàng.", "success")
+        item = confirm_delivery(current_user, event, delivery_id,
+                                entry_channel(current_user, "web")).item
+    flash(message("delivery_confirmed"), "success")
     return redirect(url_for(".board", code=code, item=item))
 
 
@@ -139,29 +153,26 @@ def confirm(code, delivery_id):
 @login_required
 def distribution_form(code):
     event = require_event(code)
-    if current_user.role == "commune":
-        communes = [db.session.get(Commune, current_user.commune_code)]
-    else:
-        communes = _scope_communes(event)
+    own = own_commune(current_user)
+    communes = [db.session.get(Commune, own)] if own else _scope_communes(event)
     if request.method == "GET":
         return _form_page("relief/distribution_form.html", event, communes=communes,
                           form={"item": request.args.get("item", "gao"),
                                 "commune": request.args.get("commune", communes[0].code),
                                 "date": local_today().isoformat()},
                           submission_id=str(uuid.uuid4()))
-    data = request.form.to_dict()
-    data.pop("csrf_token", None)
-    if current_user.role == "commune":
-        data["commune"] = current_user.commune_code
-    try:
-        answer = retry_on_conflict(lambda: record_distribution(current_user, event, data)[0].item)
-    except InputError as exc:
-        if exc.status != 422:
-            raise
-        return _form_page("relief/distribution_form.html", event, exc.messages, data, 422,
-                          communes=communes, submission_id=data.get("submission_id"))
-    flash(f"Đã ghi lần phát tại {data.get('village', '').strip()}.", "success")
-    return redirect(url_for(".board", code=code, item=answer))
+    data = _posted()
+    if own:
+        data["commune"] = own
+    channel = entry_channel(current_user, "web")
+
+    def run():
+        item = retry_on_conflict(
+            lambda: record_distribution(current_user, event, data, channel)[0].item)
+        return item, message("distribution_saved", village=data.get("village", "").strip())
+
+    return _save(event, "relief/distribution_form.html", run, data, communes=communes,
+                 submission_id=data.get("submission_id"))
 
 
 @bp.get("/events/<code>/relief/map.png")

@@ -1,8 +1,8 @@
 """The write half of `submit_report`: a report version in a few cached Core statements.
 
 It runs under the write lock on every channel's hot path, so it is kept short (issue 15):
-one upsert of the day's report, which also locks its row on PostgreSQL so concurrent
-corrections of one day take turns; one read of the commune's latest known figures; one
+one claim of the day's report (database.claim: an upsert, which takes SQLite's write
+lock and locks the row on PostgreSQL, so concurrent corrections of one day take turns); one read of the commune's latest known figures; one
 insert of the version and one of its figures. The statements are built once per dialect:
 building an ORM statement costs more Python than running it.
 """
@@ -12,8 +12,8 @@ from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import bindparam, func, insert, select, text, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from ..database import claim
 from ..extensions import db
 from .models import Report, ReportFigure, ReportVersion
 
@@ -81,26 +81,13 @@ def latest_known(event_id: int, commune: str, day: date) -> Known:
                  rows[0][1])
 
 
-@cache
-def _claim_statement(dialect: str):
-    insert_ = (postgresql if dialect == "postgresql" else sqlite).insert(REPORTS).values(
-        event_id=bindparam("b_event"), commune_code=bindparam("b_commune"),
-        report_date=bindparam("b_day"), latest_version=1,
-        first_received_at=bindparam("b_now"), on_time=bindparam("b_on_time"))
-    return insert_.on_conflict_do_update(
-        index_elements=["event_id", "commune_code", "report_date"],
-        set_={"latest_version": REPORTS.c.latest_version + 1}
-    ).returning(REPORTS.c.id, REPORTS.c.latest_version)
-
-
 def claim_version(event_id: int, commune: str, day: date, now: datetime,
                   on_time: bool) -> tuple[int, int]:
     """(report id, new version number): the day's report created at version 1, or its
     latest version moved on by one. On PostgreSQL the row stays locked until commit."""
-    row = db.session.connection().execute(_claim_statement(db.engine.dialect.name), {
-        "b_event": event_id, "b_commune": commune, "b_day": day, "b_now": now,
-        "b_on_time": on_time}).one()
-    return row[0], row[1]
+    row = claim(REPORTS, {"event_id": event_id, "commune_code": commune, "report_date": day},
+                {"first_received_at": now, "on_time": on_time}, counter="latest_version")
+    return row.id, row.latest_version
 
 
 @cache

@@ -14,9 +14,6 @@ The rules, for every channel:
 - Timeliness is the server's receive time against the event's daily deadline;
   `captured_at` (when "Gửi" was pressed on the phone) is kept beside it.
 """
-import hashlib
-import json
-import math
 import time as clock
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,13 +25,16 @@ from sqlalchemy.orm import joinedload
 
 from ..areas.models import Commune
 from ..auth.models import User
-from ..database import lock_for_write, retry_on_conflict
+from ..auth.access import may_write, require_write
+from ..derived import derived_codes
+from ..database import retry_on_conflict
 from ..errors import InputError, Problems, message
 from ..events import Event, date_in_event, in_scope
 from ..extensions import db
 from ..formatting import vn_number
+from ..idempotency import body_digest, check_replay
 from ..indicators import Indicator
-from ..relief.ledger import DERIVED_CODES, ledger_items_for
+from ..numbers import blank, read_number
 from ..timeutil import iso_local, local_deadline_utc, local_today, to_utc_naive, utcnow
 from .models import CHANNELS, Report, ReportVersion
 from .store import Known, carry_into_later_reports, claim_version, insert_version, latest_known
@@ -43,7 +43,6 @@ signals = Namespace()
 # Sent after a report version is stored (deadline flags listen): the Receipt, with event=Event.
 report_received = signals.signal("report-received")
 
-MAX_VALUE = 1e12
 MAX_NOTE = 5000
 MAX_FIGURES = 200  # the catalog has ~30; a body with thousands of codes is not a report
 CATALOG_TTL = 30.0  # seconds a worker trusts its copy of the catalog (admins rarely edit it)
@@ -88,10 +87,10 @@ class Receipt:
 def body_hash(sub: Submission) -> str:
     """What makes two submissions "the same" (the channel does not: a form sent at once whose
     answer was lost, then resent from the outbox, is one submission)."""
-    body = {"event": sub.event, "commune": sub.commune, "date": sub.date,
-            "figures": sub.figures, "note": sub.note, "correction_reason": sub.correction_reason,
-            "no_damage": sub.no_damage, "captured_at": sub.captured_at}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    return body_digest({"event": sub.event, "commune": sub.commune, "date": sub.date,
+                        "figures": sub.figures, "note": sub.note,
+                        "correction_reason": sub.correction_reason, "no_damage": sub.no_damage,
+                        "captured_at": sub.captured_at})
 
 
 def from_payload(payload) -> Submission:
@@ -148,40 +147,17 @@ def forget_catalog() -> None:
 
 # --- validation --------------------------------------------------------------------------
 
-def _number(value, indicator: Indicator) -> tuple[float | None, str | None]:
-    """(number, None) or (None, error code) for one typed figure."""
-    if isinstance(value, bool):
-        return None, "not_a_number"
-    try:
-        number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
-        return None, "not_a_number"
-    if not math.isfinite(number):
-        return None, "not_a_number"
-    if number < 0:
-        return None, "negative"
-    if number > MAX_VALUE:
-        return None, "too_large"
-    if indicator.whole_number and number != int(number):
-        return None, "not_whole_number"
-    return number, None
-
-
 def parse_figures(raw: dict, problems: Problems) -> dict[str, float]:
-    """The figures typed; blank ones are left out (unchanged)."""
+    """The figures typed, read by the one number parser; blank ones are left out (unchanged)."""
     known = catalog()
     figures = {}
     for code, value in raw.items():
         key = f"figures.{code}"
         if code not in known:
             problems.add(key, "unknown_indicator")
-        elif value is None or (isinstance(value, str) and not value.strip()):
-            continue
-        else:
-            number, error = _number(value, known[code])
-            if error:
-                problems.add(key, error)
-            else:
+        elif not blank(value):
+            number = read_number(problems, key, value, whole=known[code].whole_number)
+            if number is not None:
                 figures[code] = number
     return figures
 
@@ -234,8 +210,7 @@ def validate(sub: Submission, event: Event) -> tuple[date, dict[str, float], dat
     if not in_scope(event, sub.commune):
         problems.add("commune", "commune_outside_event")
     figures = parse_figures(sub.figures, problems)
-    ledger = ledger_items_for(event) if DERIVED_CODES & set(figures) else set()
-    for code in sorted(ledger & set(figures)):  # kept by the relief ledger
+    for code in sorted(derived_codes(event, figures) & set(figures)):  # e.g. the relief ledger
         problems.add(f"figures.{code}", "from_ledger")
     captured_at = parse_captured_at(sub.captured_at, problems)
     if len(sub.note) > MAX_NOTE:
@@ -287,19 +262,9 @@ def _replay(sub: Submission, digest: str, user: User, event: Event) -> Receipt:
     """The stored answer to an identical resubmission; 409 if the id was used for another body."""
     row = db.session.connection().execute(_replay_statement(), {"b_id": sub.submission_id}).one()
     stored_hash, version, received_at, on_time, channel, report_id, commune, day = row
-    if stored_hash != digest or not can_submit(user, commune, channel):
-        raise SubmissionError(409, {"submission_id": "conflict"},
-                              {"submission_id": message("submission_conflict")})
+    check_replay(stored_hash, digest, may_write(user, commune, channel))
     return Receipt(report_id, version, received_at, on_time, event.code, commune, day, channel,
                    replayed=True)
-
-
-def can_submit(user: User, commune: str, channel: str) -> bool:
-    """Officers for their own commune; admins for any; province staff for any commune that
-    phoned its figures in (channel `phone`), so such entries are always labelled."""
-    if user.role == "province":
-        return channel == "phone"
-    return user.can_write_for(commune)
 
 
 _communes: set[str] = set()  # codes known to exist (communes are added, never deleted)
@@ -314,10 +279,9 @@ def commune_exists(code: str) -> bool:
 
 
 def submit(user: User, sub: Submission, channel: str) -> Receipt:
-    """submit_report in a write transaction of its own, for the web and API entry points:
-    it takes the write lock itself after validating (lock_late), and a unique-key race lost
-    to a concurrent twin is run again, so the retry answers from storage."""
-    return retry_on_conflict(lambda: submit_report(user, sub, channel=channel), lock_late=True)
+    """submit_report in a write transaction of its own, for the web and API entry points: a
+    unique-key race lost to a concurrent twin is run again, so the retry answers from storage."""
+    return retry_on_conflict(lambda: submit_report(user, sub, channel=channel))
 
 
 def submit_report(user: User, sub: Submission, *, channel: str = "api",
@@ -326,10 +290,12 @@ def submit_report(user: User, sub: Submission, *, channel: str = "api",
 
     Validates, stores a new version (or answers an identical resubmission from
     storage) and sends `report_received`; never commits. Entry points run it through
-    `submit()` (or inside their own write transaction): SQLite writers queue only for the part
-    after `lock_for_write()`, where what a concurrent writer can change (the day's
-    report, the commune's latest figures) is read; a twin submission stored meanwhile
-    fails the version's unique submission_id, and the retry answers from storage.
+    `submit()` (or inside their own write transaction). Everything that does not depend on
+    other writers is checked first; the first write (claiming the day's version) takes
+    the write lock (SQLite; PostgreSQL locks the report's row), and only then is what a
+    concurrent writer can change (the commune's latest figures) read. A twin submission
+    stored meanwhile fails the version's unique submission_id, and the retry answers
+    from storage.
     `received_at` (naive UTC) is the server's receive time unless a gateway's trusted
     time is given; it is taken on arrival, before any wait for the lock.
     """
@@ -342,14 +308,12 @@ def submit_report(user: User, sub: Submission, *, channel: str = "api",
     if not commune_exists(sub.commune):
         raise SubmissionError(404, {"commune": "not_found"},
                               {"commune": message("commune_not_found", code=sub.commune)})
-    if not can_submit(user, sub.commune, channel):
-        raise SubmissionError(403, {"commune": "forbidden"}, {"commune": message("own_commune_only")})
+    require_write(user, sub.commune, channel)
     digest = body_hash(sub)
     if stored:
         return _replay(sub, digest, user, event)
     day, typed, captured_at = validate(sub, event)
     on_time = now <= local_deadline_utc(day, event.deadline)
-    lock_for_write()
     report_id, number = claim_version(event.id, sub.commune, day, now, on_time)
     known = check_against_known(sub, event, day, typed)
     insert_version({

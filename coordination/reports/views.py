@@ -1,6 +1,5 @@
 """Web pages: the commune's daily form and receipt, history, the province's list."""
 import os
-import re
 import uuid
 from datetime import date
 
@@ -10,13 +9,15 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from ..areas.models import Commune
-from ..auth.access import commune_scope, login_required, provincial_required
+from ..auth.access import (commune_scope, entry_channel, is_officer, is_staff, login_required,
+                           may_read, provincial_required)
+from ..auth.access import allows, declared
+from ..derived import derived_codes, derived_figures
 from ..events import Event, get_event, in_scope, open_events, scope_codes
 from ..errors import InputError
 from ..extensions import csrf, db
 from ..http import api_error, json_body
 from ..indicators import active_indicators, grouped
-from ..relief.ledger import ledger_figures, ledger_items_for
 from ..selection import parse_date, require_event
 from ..timeutil import iso_local, local_deadline_utc, local_today
 from .history import reports_query
@@ -25,23 +26,6 @@ from .store import Known, latest_known
 from .submission import Submission, from_payload, submit
 
 bp = Blueprint("reports", __name__)
-
-
-THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")   # 1.234 or 1.234,5
-DECIMAL_COMMA = re.compile(r"^\d+,\d+$")                # 12,5
-
-
-def parse_typed_number(text: str) -> str:
-    """A figure as typed on paper in Vietnam ('1.200', '12,5') → '1200', '12.5'.
-
-    Anything else is passed on unchanged for the submission rules to judge.
-    """
-    text = text.strip().replace(" ", "")
-    if THOUSANDS.match(text):
-        return text.replace(".", "").replace(",", ".")
-    if DECIMAL_COMMA.match(text):
-        return text.replace(",", ".")
-    return text
 
 
 def input_text(value) -> str:
@@ -63,9 +47,9 @@ def _form_context(event: Event | None, commune: Commune, day, values=None, error
     today_report = db.session.scalar(select(Report).where(
         Report.event_id == event.id, Report.commune_code == commune.code,
         Report.report_date == day)) if event else None
-    # figures kept by the relief ledger are shown read-only, not typed
-    extra.setdefault("ledger_codes", ledger_items_for(event) if event else set())
-    extra.setdefault("ledger", ledger_figures(event, day, [commune.code]).get(commune.code, {})
+    # figures a feature derives (the relief ledger's rice) are shown read-only, not typed
+    extra.setdefault("ledger_codes", derived_codes(event))
+    extra.setdefault("ledger", derived_figures(event, day, [commune.code]).get(commune.code, {})
                      if extra["ledger_codes"] else {})
     if values is None:
         values = {k: v for k, v in known.figures.items() if k not in extra["ledger_codes"]}
@@ -109,8 +93,8 @@ def _event_for_form(commune: Commune) -> Event | None:
 
 def submission_from_form(form, event: Event | None, commune: Commune) -> Submission:
     no_damage = form.get("no_damage") == "1"  # the button "Không có thiệt hại phát sinh"
-    figures = {} if no_damage else {k[2:]: parse_typed_number(v) for k, v in form.items()
-                                    if k.startswith("f_")}
+    # figures as typed ('1.200', '12,5'): the submission reads them with the one parser
+    figures = {} if no_damage else {k[2:]: v for k, v in form.items() if k.startswith("f_")}
     return Submission(event=event.code if event else "", commune=commune.code,
                       date=form.get("date", ""),
                       submission_id=form.get("submission_id", "") or str(uuid.uuid4()),
@@ -122,7 +106,7 @@ def submission_from_form(form, event: Event | None, commune: Commune) -> Submiss
 def form_channel() -> str:
     """Officers file their own report on the web; staff typing what a commune phoned in
     are entering it by phone, and it is labelled so everywhere."""
-    return "web" if current_user.role == "commune" else "phone"
+    return entry_channel(current_user, "web")
 
 
 @bp.route("/report", methods=["GET", "POST"])
@@ -164,6 +148,7 @@ FORM_CHANNELS = ("web", "offline", "phone")
 
 @bp.post("/report/submit")
 @csrf.exempt  # checked below, after the log-in check, so each failure gets its JSON answer
+@declared("reader")  # the log-in check is below: a phone gets its JSON 401, never a redirect
 def submit_json():
     """The form's JSON entry point (session cookie + X-CSRFToken), used by the phone's outbox.
 
@@ -173,6 +158,8 @@ def submit_json():
     """
     if not current_user.is_authenticated:
         return api_error(401, code="login_again")
+    if not allows("reader", current_user):
+        return api_error(403)
     try:
         csrf.protect()
     except CSRFError:
@@ -193,19 +180,16 @@ def submit_json():
 
 
 def _json_submission() -> tuple[str, Submission]:
-    """The channel and the submission of the form's JSON body (typed numbers as on the form)."""
+    """The channel and the submission of the form's JSON body (figures as typed)."""
     body = json_body()
     channel = body.pop("channel", None) or form_channel()
     if channel not in FORM_CHANNELS:
         raise InputError.one(422, "channel", "bad_channel")
-    staff = current_user.role != "commune"
+    staff = is_staff(current_user)
     if channel == "phone" and not staff:
         raise InputError.one(403, "channel", "phone_channel_province_only")
     if staff and channel != "phone":
         raise InputError.one(422, "channel", "bad_channel")
-    if isinstance(body.get("figures"), dict):
-        body["figures"] = {k: parse_typed_number(v) if isinstance(v, str) else v
-                           for k, v in body["figures"].items()}
     return channel, from_payload(body)
 
 
@@ -213,7 +197,7 @@ def _stored_version(submission_id: str) -> dict | None:
     """What is stored under a submission_id, for a 409 the officer can look at."""
     version = db.session.scalar(select(ReportVersion).where(
         ReportVersion.submission_id == submission_id))
-    if version is None or not current_user.can_read_commune(version.report.commune_code):
+    if version is None or not may_read(current_user, version.report.commune_code):
         return None  # (another commune's submission: say nothing about it)
     return {"version": version.version, "received_at": iso_local(version.received_at),
             "url": url_for("reports.detail", report_id=version.report_id, _anchor=f"v{version.version}")}
@@ -276,7 +260,7 @@ def detail(report_id):
 @login_required
 def history():
     """A commune's own reports, newest first, with their versions."""
-    if current_user.role != "commune":
+    if not is_officer(current_user):
         return redirect(url_for("reports.province_list"))
     events = list(db.session.scalars(select(Event).order_by(Event.start_date.desc())))
     reports = [(e, list(db.session.scalars(reports_query(e, commune_code=current_user.commune_code))))

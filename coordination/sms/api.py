@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, jsonify, request
 
-from ..auth.access import gateway_required
+from ..auth.access import gateway_required, public
 from ..database import retry_on_conflict
 from ..errors import Problems
 from ..http import api_error, json_body
@@ -79,6 +79,7 @@ def signature_ok(raw: bytes, timestamp: str, signature: str, key: str, max_age: 
 
 
 @bp.post("/capcom6")
+@public  # authenticated by the webhook's signature, not an account
 def capcom6_webhook():
     """SMS Gateway for Android: only `sms:received` is acted on; other events are 200 ignored."""
     config = current_app.config

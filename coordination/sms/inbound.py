@@ -2,8 +2,8 @@
 
 Stores the SMS, finds the commune officer by phone number, parses the text, submits the
 report through `reports.submission.submit_report` (channel "sms": the same validation,
-versions and deadline flags as the form and the API) and queues exactly one ASCII reply
-in the notifications outbox. Never commits: entry points call it inside
+versions and deadline flags as the form and the API) and queues exactly one reply in the
+notifications outbox: the catalogue's message (errors.py) folded to ASCII. Never commits: entry points call it inside
 `retry_on_conflict`, where the unique `dedupe_key` decides a race between two deliveries
 of the same SMS (the loser finds the stored row and replays its answer).
 
@@ -13,7 +13,6 @@ derived from the same key, so even a lost row would replay, not double-count.
 """
 import hashlib
 import json
-import re
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
@@ -21,6 +20,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..areas.models import Commune
+from ..auth.accounts import officers_with_phone
 from ..auth.models import User
 from ..deadlines.models import Notification
 from ..errors import InputError, message
@@ -30,36 +30,12 @@ from ..indicators import Indicator
 from ..reports.models import ReportVersion
 from ..reports.submission import Submission, submit_report
 from ..timeutil import iso_local, to_local, utcnow
-from .ascii import clip, fold
+from .ascii import MAX_SMS, clip, fold
 from .models import InboundSms
 from .parser import ParsedSms, SmsFormatError, format_number, parse_sms
-from .phones import normalise_phone
+from ..phones import normalise_phone
 
 TRUSTED_SKEW = timedelta(hours=2)
-
-REPLIES = {  # ASCII, ≤160 characters once filled
-    "unknown_sender": "So dien thoai nay chua dang ky bao cao. Lien he Van phong BCH tinh "
-                      "de dang ky so cua can bo xa.",
-    "ambiguous_sender": "So dien thoai nay dang ky cho nhieu xa. Lien he Van phong BCH tinh.",
-    "rate_limited": "Ban da gui qua {limit} tin trong 1 gio. Tin sau chua duoc xu ly; "
-                    "vui long doi roi gui lai.",
-    "no_open_event": "Hien khong co su kien nao dang nhan bao cao cho {commune}.",
-}
-# Refusals of submit_report, per error code, as an ASCII hint (token first).
-SUBMIT_HINTS = {
-    "future_date": "ngay bao cao o tuong lai",
-    "outside_event": "ngay ngoai thoi gian su kien",
-    "event_closed": "su kien da ket thuc",
-    "commune_outside_event": "xa khong thuoc su kien",
-    "not_whole_number": "phai la so nguyen",
-    "negative": "khong duoc am",
-    "too_large": "so qua lon",
-    "decrease_needs_reason": "thap hon so da bao ({previous}). Neu dung, them cuoi tin: "
-                             "LD <ly do>",
-    "empty_report": "tin khong co so lieu",
-    "conflict": "tin trung ma voi bao cao khac",
-}
-
 
 @dataclass
 class SmsResult:
@@ -84,27 +60,12 @@ def effective_received_at(gateway_at: datetime | None, now: datetime) -> datetim
     return now
 
 
-def sms_codes() -> dict[str, str]:
-    """{SMS code: indicator code} of the active catalog."""
-    return dict(db.session.execute(select(Indicator.sms_code, Indicator.code).where(
-        Indicator.sms_code.is_not(None), Indicator.is_active)).all())
-
-
-def officers_with_phone(sender: str) -> list[User]:
-    """Active commune officers whose registered phone is this (normalised) number.
-
-    Phones are stored as typed ("0912 345 678"): SQL narrows to those ending with the same
-    last 9 digits once separators are dropped, Python then compares the normalised forms.
-    """
-    if not sender:
-        return []
-    digits = User.phone
-    for separator in (" ", ".", "-"):
-        digits = func.replace(digits, separator, "")
-    candidates = db.session.scalars(select(User).where(
-        User.role == "commune", User.active.is_(True), digits.like(f"%{sender[-9:]}"))
-        .order_by(User.id))
-    return [u for u in candidates if normalise_phone(u.phone) == sender]
+def sms_codes() -> tuple[dict[str, str], frozenset[str]]:
+    """{SMS code: indicator code} of the active catalog, and the indicators that are counts."""
+    rows = db.session.execute(select(Indicator.sms_code, Indicator.code, Indicator.whole_number)
+                              .where(Indicator.sms_code.is_not(None), Indicator.is_active)).all()
+    return ({sms: code for sms, code, _ in rows},
+            frozenset(code for _, code, whole in rows if whole))
 
 
 def _event_for(commune: str, day):
@@ -124,16 +85,25 @@ def commune_label(code: str) -> str:
     return f"{kind} {fold(commune.short_name or commune.name)}"
 
 
+def reply(code: str, **params) -> str:
+    """The reply SMS of a catalogue code: its message, in ASCII, within one SMS."""
+    return clip(message(code, **params))
+
+
 def success_reply(parsed: ParsedSms, receipt, commune: str) -> str:
     """'Da nhan BC 08/10 xa That Khe: CH 0 MT 1 (v2)', values dropped from the end if too long."""
-    head = f"Da nhan BC {receipt.report_date:%d/%m} {commune_label(commune)}:"
-    tail = f" (v{receipt.version})" + ("" if receipt.on_time else " - tre han")
+    late = "" if receipt.on_time else message("sms_received_late")
     pairs = [f"{v.sms_code} {format_number(v.value)}" for v in parsed.values]
+
+    def text(values: str) -> str:
+        return fold(message("sms_received", day=f"{receipt.report_date:%d/%m}",
+                            commune=commune_label(commune), values=values,
+                            version=receipt.version, late=late))
     body = " ".join(pairs)
-    while pairs and len(head) + 1 + len(body) + len(tail) > 160:
+    while pairs and len(text(body)) > MAX_SMS:
         pairs.pop()
         body = " ".join(pairs) + " ..."
-    return clip(f"{head} {body}{tail}")
+    return clip(text(body))
 
 
 def _refusal_reply(exc: InputError, parsed: ParsedSms, day) -> str:
@@ -144,13 +114,7 @@ def _refusal_reply(exc: InputError, parsed: ParsedSms, day) -> str:
     value = by_indicator.get(field.removeprefix("figures."))
     token = (f"{value.sms_code} {value.raw}" if value
              else f"{day:%d%m}" if field == "date" else "BC")
-    hint = SUBMIT_HINTS.get(code)
-    if hint and "{previous}" in hint:
-        message = exc.messages.get(field, "")
-        found = re.search(r"\(([\d.,]+)\)", message)
-        hint = hint.format(previous=found.group(1)) if found else hint.replace(" ({previous})", "")
-    text = hint or fold(exc.messages.get(field, code))
-    return clip(f"Loi: '{token}' {text}")
+    return clip(f"Loi: '{token}' {fold(exc.messages.get(field) or message(code))}")
 
 
 def _submission(user: User, parsed: ParsedSms, event, day, key: str, at: datetime) -> Submission:
@@ -208,31 +172,32 @@ def _act(row: InboundSms, text: str, key: str, at: datetime, now: datetime) -> S
                InboundSms.received_at >= now - timedelta(hours=1))).one()
     if recent[0] >= limit:
         # One reply says so; further SMS in the hour are stored and left unanswered.
-        reply = "" if recent[1] else REPLIES["rate_limited"].format(limit=limit)
-        return SmsResult(reply, None, _err("rate_limited"), "rate_limited")
+        answer = "" if recent[1] else reply("rate_limited", limit=limit)
+        return SmsResult(answer, None, _err("rate_limited", limit=limit), "rate_limited")
 
     officers = officers_with_phone(row.sender)
     communes = {u.commune_code for u in officers}
     if not officers:
-        return SmsResult(REPLIES["unknown_sender"], None, _err("unknown_sender"),
-                         "unknown_sender")
+        return SmsResult(reply("unknown_sender"), None, _err("unknown_sender"), "unknown_sender")
     if len(communes) > 1:
-        return SmsResult(REPLIES["ambiguous_sender"], None, _err("ambiguous_sender"),
+        return SmsResult(reply("ambiguous_sender"), None, _err("ambiguous_sender"),
                          "unknown_sender")
     user = officers[0]
     row.user_id, row.commune_code = user.id, user.commune_code
 
     today = to_local(at).date()
     try:
-        parsed = parse_sms(text, sms_codes(), today)
+        codes, whole = sms_codes()
+        parsed = parse_sms(text, codes, today, whole)
     except SmsFormatError as exc:
         return SmsResult(clip("Loi: " + exc.hint), None, _err(exc.code, token=exc.token),
                          "refused")
     day = parsed.day or today
     event = _event_for(user.commune_code, day)
     if event is None:
-        reply = REPLIES["no_open_event"].format(commune=commune_label(user.commune_code))
-        return SmsResult(clip(reply), None, _err("no_open_event"), "refused")
+        commune = commune_label(user.commune_code)
+        return SmsResult(reply("no_open_event", commune=commune), None,
+                         _err("no_open_event", commune=commune), "refused")
 
     sub = _submission(user, parsed, event, day, key, at)
     try:

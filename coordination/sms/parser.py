@@ -6,17 +6,21 @@
   (`LUA 1,5`); `CODE=VALUE`, `CODE:VALUE` and `CODE12` are accepted too.
 - Date right after BC: `0810`, `8/10`, `08-10`, `08.10`, `08/10/2025`; none = today (local).
   Without a year: this year, or last year when the month is still ahead (`3112` sent in January).
-- Values: whole or decimal (comma or point). `5.000`/`1,500` are refused as ambiguous
-  (Vietnamese writes 5.000 for five thousand): write `5000` or `1,5`.
+- Values are read by the one number parser (numbers.py), as on the form and the API:
+  `5.000` is five thousand people, but refused as ambiguous in a figure that may have
+  decimals (kg, ha); `1,500` is refused everywhere; `1,5` is one and a half.
 - `LD <text>` at the end: the reason for a correction (lowering a figure); the rest of the
   message, as typed, is the reason.
-- The first thing that cannot be read stops the parse with `SmsFormatError(code, token)`.
+- The first thing that cannot be read stops the parse with `SmsFormatError(code, token)`;
+  its hint is the catalogue's message for the code, folded to ASCII (errors.py).
 """
 import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Mapping
 
+from ..errors import message
+from ..numbers import NumberError, parse_number
 from .ascii import fold
 
 KEYWORD = "BC"
@@ -26,29 +30,13 @@ MAX_REASON = 500
 
 _TOKEN = re.compile(r"(?:[^\s;,]|(?<=\d),(?=\d))+")
 _CODE_VALUE = re.compile(r"^([A-Z]+)[=:]?(.*)$")
-_NUMBER = re.compile(r"^\d{1,15}(?:[.,]\d{1,15})?$")
-_AMBIGUOUS = re.compile(r"^[1-9]\d{0,2}(?:[.,]\d{3})+$")
 _DDMM = re.compile(r"^(\d{2})(\d{2})$")
 _DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{4}|\d{2}))?$")
-
-EXAMPLE = "BC 0810 CH 0 MT 1"
-HINTS = {  # ASCII: these go back by SMS
-    "not_a_report": "'{token}': tin phai bat dau bang BC. Vi du: " + EXAMPLE,
-    "not_a_report_blank": "Tin trong. Tin phai bat dau bang BC. Vi du: " + EXAMPLE,
-    "bad_sms_date": "'{token}' khong phai ngay. Viet ddmm (0810) hoac dd/mm, bo trong = hom nay",
-    "unknown_code": "'{token}' khong phai ma chi tieu. Xem the huong dan (CH, MT, BT...)",
-    "repeated_code": "'{token}' bi lap lai. Moi ma chi ghi 1 lan",
-    "missing_value": "Thieu so sau '{token}'. Vi du: {token} 0",
-    "bad_value": "'{token}' khong phai so. Viet vd 12 hoac 1,5",
-    "ambiguous_number": "'{token}' de nham. Viet 5000 (khong dau ngan cach) hoac 1,5 (so le)",
-    "value_without_code": "'{token}' thieu ma chi tieu phia truoc. Vi du: MT 1",
-    "empty_sms": "Tin chua co so lieu. Vi du: " + EXAMPLE,
-    "empty_reason": "Sau LD can ghi ly do dieu chinh. Vi du: LD dem lai",
-}
+MAX_TOKEN = 20  # of what is echoed in a hint
 
 
 class SmsFormatError(ValueError):
-    """The first token that cannot be read, with a stable code (see HINTS)."""
+    """The first token that cannot be read, with a stable catalogue code."""
 
     def __init__(self, code: str, token: str = ""):
         super().__init__(code, token)
@@ -57,11 +45,12 @@ class SmsFormatError(ValueError):
 
     @property
     def hint(self) -> str:
-        """ASCII advice naming the token (folded, shortened), for the reply SMS."""
-        token = fold(self.token)[:20]
+        """The catalogue's message naming the token, in ASCII (folded, shortened): the reply."""
+        token = fold(self.token)[:MAX_TOKEN]
         if self.code == "not_a_report" and not token:
-            return HINTS["not_a_report_blank"]
-        return HINTS[self.code].format(token=token)
+            return fold(message("not_a_report_blank"))
+        text = fold(message(self.code, token=token))
+        return text if token in text else f"'{token}': {text}"
 
 
 @dataclass(frozen=True)
@@ -104,20 +93,23 @@ def parse_date(token: str, today: date) -> date:
         raise SmsFormatError("bad_sms_date", token) from None
 
 
-def parse_value(token: str) -> float:
-    if _AMBIGUOUS.match(token):
-        raise SmsFormatError("ambiguous_number", token)
-    if not _NUMBER.match(token):
-        raise SmsFormatError("bad_value", token)
-    return float(token.replace(",", "."))
+def parse_value(code: str, token: str, whole: bool = False) -> float:
+    """A figure's value by the one number parser; a refusal names the code and the value
+    as typed ('CH 1,5'), so the reply says which figure to fix."""
+    try:
+        return parse_number(token, whole=whole)
+    except NumberError as exc:
+        raise SmsFormatError(exc.code, f"{code} {token}") from None
 
 
 def _looks_like_date(token: str) -> bool:
     return bool(_DDMM.match(token) or _DATE.match(token) or token[:1].isdigit())
 
 
-def parse_sms(text: str, codes: Mapping[str, str], today: date) -> ParsedSms:
-    """`codes`: {SMS code (upper case): indicator code}."""
+def parse_sms(text: str, codes: Mapping[str, str], today: date,
+              whole: frozenset[str] = frozenset()) -> ParsedSms:
+    """`codes`: {SMS code (upper case): indicator code}; `whole`: the indicators that are
+    counts (a dot groups thousands there; elsewhere `5.000` is ambiguous)."""
     tokens = _tokens(text or "")
     if not tokens:
         raise SmsFormatError("not_a_report", "")
@@ -169,7 +161,8 @@ def parse_sms(text: str, codes: Mapping[str, str], today: date) -> ParsedSms:
             i += 1
         else:
             raise SmsFormatError("missing_value", code)
-        values.append(ParsedValue(code, codes[code], parse_value(value_token), value_token))
+        value = parse_value(code, value_token, codes[code] in whole)
+        values.append(ParsedValue(code, codes[code], value, value_token))
         seen.add(code)
     if not values:
         raise SmsFormatError("empty_sms", "")

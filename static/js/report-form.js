@@ -62,12 +62,23 @@
     var t = pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
     return d.toDateString() === now.toDateString() ? t : t + ' ' + pad(d.getDate()) + '/' + pad(d.getMonth() + 1);
   }
-  /** A figure as typed in Vietnam ('1.200', '12,5') as a number, like the server reads it. */
-  function typedNumber(text) {
-    var t = String(text).replace(/\s/g, '');
-    if (/^\d{1,3}(\.\d{3})+(,\d+)?$/.test(t)) { t = t.replace(/\./g, '').replace(',', '.'); }
-    else if (/^\d+,\d+$/.test(t)) { t = t.replace(',', '.'); }
-    return /^\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
+  /** A figure as typed in Vietnam, read like the server's one number parser
+   *  (coordination/numbers.py): '1.200' is 1200 in a count (whole), ambiguous (NaN) where
+   *  decimals are allowed; '12,5' and '1.234,5' have a decimal comma; '1,500' is ambiguous. */
+  function typedNumber(text, whole) {
+    var t = String(text).replace(/[\s\u00a0\u202f]/g, '');
+    if (/^[1-9]\d{0,2}(\.\d{3})+(,\d+)?$/.test(t)) {
+      if (!whole && /^[1-9]\d{0,2}\.\d{3}$/.test(t)) { return NaN; }
+      t = t.replace(/\./g, '').replace(',', '.');
+    } else if (/^[1-9]\d{0,2}(,\d{3})+$/.test(t)) {
+      return NaN;
+    } else if (/^\d+([.,]\d+)?$/.test(t)) {
+      t = t.replace(',', '.');
+    } else {
+      return NaN;
+    }
+    var n = Number(t);
+    return whole && !Number.isInteger(n) ? NaN : n;
   }
 
   // ---- the report in the form ---------------------------------------------------------
@@ -123,13 +134,14 @@
                     invalid: 'Cần sửa', conflict: 'Trùng mã gửi', refused: 'Bị từ chối'};
 
   function smsBody(item) {
-    var codes = {};
+    var codes = {}, whole = {};
     form.querySelectorAll('.figure-input').forEach(function (input) {
       if (input.dataset.smsCode) { codes[input.dataset.code] = input.dataset.smsCode; }
+      whole[input.dataset.code] = input.inputMode === 'numeric';
     });
     var parts = ['BC', item.body.date.slice(8, 10) + item.body.date.slice(5, 7)];
     Object.keys(item.body.figures).forEach(function (code) {
-      var n = typedNumber(item.body.figures[code]);
+      var n = typedNumber(item.body.figures[code], whole[code]);
       if (!codes[code] || isNaN(n)) { return; }
       parts.push(codes[code], Number.isInteger(n) ? String(n) : String(n).replace('.', ','));
     });
