@@ -21,17 +21,20 @@ applicable too. Errors are for authors only, at load or edit time: ExpressionErr
 """
 import ast
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 NUMBER, BOOLEAN = "number", "boolean"
 FUNCTIONS = {"min": min, "max": max}
-MAX_LENGTH = 500  # deep nesting would exhaust the parser's stack; rules are one line
+MAX_LENGTH = 500  # rules are one line
+MAX_NESTING = 30  # parentheses, and depth of the tree: real rules need 5; a stack must not
 
 _CHARACTERS = re.compile(r"[A-Za-z0-9_ .+\-*/<>=!(),]*")
 _NUMBER_LITERAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_GLUED = re.compile(r"(?<![A-Za-z0-9_])[0-9]+(\.[0-9]*)?[A-Za-z_]")  # 1or, 1e5, 0x1f: refused
 _ARITHMETIC = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
                ast.Mult: lambda a, b: a * b, ast.Div: None}  # Div: checked for zero
 _COMPARISON = {ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
@@ -64,11 +67,13 @@ def parse(source: str, allowed: Iterable[str] | None = None, kind: str | None = 
     """Check `source` and return it parsed; `allowed` limits the names, `kind` the result."""
     text = _checked_text(source)
     try:
-        tree = ast.parse(text, mode="eval").body
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        with warnings.catch_warnings():  # Python's own doubts (a literal glued to a word) refuse too
+            warnings.simplefilter("error")
+            tree = ast.parse(text, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError, Warning):
         raise ExpressionError(source, "sai cú pháp") from None
     found: list[str] = []
-    got = _walk(tree, text, found)
+    got = _walk(tree, text, found, 1)
     allowed = None if allowed is None else set(allowed)
     for name in found:
         if allowed is not None and name not in allowed:
@@ -110,13 +115,23 @@ def _checked_text(source: str) -> str:
     if not _CHARACTERS.fullmatch(source):
         bad = next(ch for ch in source if not _CHARACTERS.fullmatch(ch))
         raise ExpressionError(source, f"không được dùng ký tự '{bad}'")
+    if _GLUED.search(source):
+        raise ExpressionError(source, "số chỉ viết bằng chữ số, phần lẻ sau dấu chấm (1.5)")
+    level = 0
+    for ch in source:
+        level += {"(": 1, ")": -1}.get(ch, 0)
+        if level > MAX_NESTING:
+            raise ExpressionError(source, "lồng quá nhiều dấu ngoặc")
     return source.strip(" ")
 
 
-def _walk(node: ast.AST, text: str, found: list[str]) -> str:
+def _walk(node: ast.AST, text: str, found: list[str], depth: int) -> str:
     """The node's type (NUMBER or BOOLEAN); anything off the whitelist is refused."""
+    if depth > MAX_NESTING:
+        raise ExpressionError(text, "biểu thức lồng quá sâu")
+
     def need(child, want):
-        if _walk(child, text, found) != want:
+        if _walk(child, text, found, depth + 1) != want:
             raise ExpressionError(text, "phép so sánh và + - * / cần số; and/or/not cần đúng/sai")
 
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):

@@ -7,6 +7,7 @@ vượt dân số của xã ({population} người)." A few placeholders are wor
 than numbers (the jump rule's `{label}` and `{unit}`). static/js/rules.js fills
 messages the same way, with the same pattern.
 """
+import math
 import re
 from collections.abc import Iterable, Mapping
 
@@ -43,6 +44,6 @@ def fill(template: str, values: Mapping[str, float | None], words: Mapping[str, 
         if inner in words:
             return words[inner]
         value = evaluate(compiled(inner, NUMBER), values)
-        return UNKNOWN if value is None else vn_number(value)
+        return vn_number(value) if value is not None and math.isfinite(value) else UNKNOWN
 
     return PLACEHOLDER.sub(one, template)

@@ -59,7 +59,7 @@ class Rule:
     def as_dict(self) -> dict:
         """What the phone form needs to run the rule offline (static/js/rules.js)."""
         made = {"code": self.code, "kind": self.kind, "severity": self.severity,
-                "threshold": self.threshold, "message": self.message}
+                "threshold": self.threshold, "enabled": self.enabled, "message": self.message}
         if self.kind == JUMP:
             made["watched"] = [{"indicator": w.indicator, "floor": w.floor, "label": w.label,
                                 "unit": w.unit} for w in self.watched]
@@ -87,8 +87,8 @@ class Violation:
                 "message": self.message}
 
 
-def evaluate(rules: Iterable[Rule], figures: Mapping[str, float], baselines: Mapping[str, float | None],
-             ledger_codes: Iterable[str] = (), history: Mapping[str, Mapping] | None = None
+def evaluate(rules: Iterable[Rule], figures: Mapping[str, float] | None,
+             baselines: Mapping[str, float | None] | None, ledger_codes: Iterable[str] = (), history: Mapping[str, Mapping] | None = None
              ) -> list[Violation]:
     """The violations of the enabled rules, in rule order.
 
@@ -97,7 +97,7 @@ def evaluate(rules: Iterable[Rule], figures: Mapping[str, float], baselines: Map
     "peers": the other communes' increases of the same day}}; an indicator without an entry
     is not checked.
     """
-    ledger = set(ledger_codes)
+    ledger, figures, baselines = set(ledger_codes or ()), figures or {}, baselines or {}
     found: list[Violation] = []
     for rule in rules:
         if not rule.enabled:
