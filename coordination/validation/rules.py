@@ -19,7 +19,7 @@ rules (Rule.as_dict) to the same violations.
 """
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .expressions import BOOLEAN, compiled
 from .expressions import evaluate as evaluate_expression
@@ -54,7 +54,7 @@ class Rule:
     kind: str = FORMULA
     description: str = ""
     figures: tuple[str, ...] = ()      # indicator codes it names (API fields figures.<code>)
-    watched: tuple[Watched, ...] = field(default=())  # kind jump only
+    watched: tuple[Watched, ...] = ()  # kind jump only
 
     def as_dict(self) -> dict:
         """What the phone form needs to run the rule offline (static/js/rules.js)."""
@@ -88,8 +88,8 @@ class Violation:
 
 
 def evaluate(rules: Iterable[Rule], figures: Mapping[str, float] | None,
-             baselines: Mapping[str, float | None] | None, ledger_codes: Iterable[str] = (), history: Mapping[str, Mapping] | None = None
-             ) -> list[Violation]:
+             baselines: Mapping[str, float | None] | None, ledger_codes: Iterable[str] = (),
+             history: Mapping[str, Mapping] | None = None) -> list[Violation]:
     """The violations of the enabled rules, in rule order.
 
     history (for the jump rule; without it the rule does not run): {indicator: {"previous":
