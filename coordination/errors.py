@@ -134,6 +134,19 @@ CATALOGUE = {
     "login_again": "Phiên đăng nhập đã hết. Hãy đăng nhập lại; báo cáo vẫn được giữ trên máy và sẽ tự gửi.",
     "bad_channel": "Kênh gửi phải là một trong: web, offline, phone.",
     "phone_channel_province_only": "Chỉ cán bộ tỉnh nhập báo cáo qua điện thoại (kênh phone).",
+    # backups (flask backup / restore, docs/operations.md)
+    "backup_failed": "Sao lưu không thành công: {reason}",
+    "backup_tool_missing": "Không tìm thấy chương trình {tool}: cài gói postgresql-client cùng phiên "
+                           "bản với máy chủ PostgreSQL, hoặc đặt BACKUP_PG_BIN là thư mục chứa nó.",
+    "backup_checksum_missing": "Thiếu tệp kiểm tra {file}.sha256: không khôi phục từ bản sao lưu "
+                               "chưa kiểm tra được.",
+    "backup_checksum_mismatch": "Mã SHA-256 của {file} không khớp với tệp .sha256 đi kèm: bản sao lưu "
+                                "đã hỏng hoặc bị thay đổi; không khôi phục.",
+    "backup_wrong_kind": "Tệp {file} không phải bản sao lưu {backend} (cần tệp .{ext} do "
+                         "`flask backup` tạo ra).",
+    "database_not_empty": "Cơ sở dữ liệu đích đã có dữ liệu (bảng {tables}); khôi phục sẽ ghi đè "
+                          "dữ liệu này. Chỉ dùng --force nếu chắc chắn muốn ghi đè.",
+    "restore_failed": "Khôi phục không thành công: {reason}",
 }
 
 
