@@ -5,7 +5,7 @@ from sqlalchemy import BigInteger, Boolean, Date, DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..timeutil import iso_local, utcnow
+from ..timeutil import utcnow
 
 
 class Backup(db.Model):
@@ -21,9 +21,3 @@ class Backup(db.Model):
     # The local day a scheduled run is for. Unique: a second scheduler, or the job run again,
     # finds the day taken and makes no second backup. Hand-made backups leave it empty.
     scheduled_for: Mapped[date | None] = mapped_column(Date, unique=True)
-
-    def as_dict(self) -> dict:
-        return {"id": self.id, "started_at": iso_local(self.started_at),
-                "finished_at": iso_local(self.finished_at), "file": self.file_name,
-                "size": self.size, "sha256": self.sha256, "ok": self.ok, "error": self.error,
-                "scheduled_for": self.scheduled_for.isoformat() if self.scheduled_for else None}
