@@ -34,14 +34,14 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
 
 def _register(app: Flask) -> None:
-    from . import admin, cli, dashboard, deadlines, exports, maps, offline, relief, sms, web
+    from . import admin, backup, cli, dashboard, deadlines, exports, maps, offline, relief, sms, web
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .reports import bp as reports_bp
 
     for bp in (auth_bp, reports_bp, api_bp):
         app.register_blueprint(bp)
-    for feature in (dashboard, admin, maps, deadlines, exports, offline, relief, sms):
+    for feature in (dashboard, admin, maps, deadlines, exports, offline, relief, sms, backup):
         feature.register(app)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     cli.register(app)

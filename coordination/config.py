@@ -82,4 +82,13 @@ def load(instance_path: str) -> dict:
         "API_TOKEN_DAYS": int(os.environ.get("API_TOKEN_DAYS", "90")),
         # The long export covers at most this many days per request.
         "LONG_EXPORT_MAX_DAYS": int(os.environ.get("LONG_EXPORT_MAX_DAYS", "366")),
+        # backups (coordination/backup, docs/operations.md)
+        "BACKUP_DIR": os.environ.get("BACKUP_DIR", str(Path(instance_path) / "backups")),
+        "BACKUP_TIME": os.environ.get("BACKUP_TIME", "02:30"),  # local time (TIMEZONE), daily
+        "BACKUP_KEEP_DAILY": int(os.environ.get("BACKUP_KEEP_DAILY", "14")),
+        "BACKUP_KEEP_WEEKLY": int(os.environ.get("BACKUP_KEEP_WEEKLY", "8")),
+        # A daily backup the scheduler could not start on time still starts within this window.
+        "BACKUP_MISFIRE_HOURS": int(os.environ.get("BACKUP_MISFIRE_HOURS", "6")),
+        # Folder of pg_dump/pg_restore matching the server's major version (empty: from PATH).
+        "BACKUP_PG_BIN": os.environ.get("BACKUP_PG_BIN", ""),
     }

@@ -171,6 +171,19 @@ CATALOGUE = {
     "delivery_confirmed": "Đã xác nhận nhận hàng.",
     "distribution_saved": "Đã ghi lần phát tại {village}.",
     "sms_gateway_off": "Chưa cấu hình SMS_GATEWAY_API_URL (xem docs/sms.md).",
+    # backups (flask backup / restore, docs/operations.md)
+    "backup_failed": "Sao lưu không thành công: {reason}",
+    "backup_tool_missing": "Không tìm thấy chương trình {tool}: cài gói postgresql-client cùng phiên "
+                           "bản với máy chủ PostgreSQL, hoặc đặt BACKUP_PG_BIN là thư mục chứa nó.",
+    "backup_checksum_missing": "Thiếu tệp kiểm tra {file}.sha256: không khôi phục từ bản sao lưu "
+                               "chưa kiểm tra được.",
+    "backup_checksum_mismatch": "Mã SHA-256 của {file} không khớp với tệp .sha256 đi kèm: bản sao lưu "
+                                "đã hỏng hoặc bị thay đổi; không khôi phục.",
+    "backup_wrong_kind": "Tệp {file} không phải bản sao lưu {backend} (cần tệp .{ext} do "
+                         "`flask backup` tạo ra).",
+    "database_not_empty": "Cơ sở dữ liệu đích đã có dữ liệu (bảng {tables}); khôi phục sẽ ghi đè "
+                          "dữ liệu này. Chỉ dùng --force nếu chắc chắn muốn ghi đè.",
+    "restore_failed": "Khôi phục không thành công: {reason}",
 }
 
 

@@ -4,10 +4,18 @@ The database is real. SQLite: a seeded template file copied per test.
 PostgreSQL (127.0.0.1:5432, database `test`): schema created once, tables
 emptied and re-seeded per test.
 """
+import json
 import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -287,6 +295,55 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+# --- real server processes (gunicorn, as in production) ----------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(url: str, port: int) -> subprocess.Popen:
+    """gunicorn serving the app on the database `url`, 2 workers × 4 threads, once it answers."""
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "test"}
+    process = subprocess.Popen(
+        [str(GUNICORN), "--preload", "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
+         "app:app"], cwd=ROOT, env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            return process
+        except OSError:
+            time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    raise AssertionError("gunicorn did not start")
+
+
+def kill_server(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def send_report(port: int, token: str, body: dict) -> int | None:
+    """POST /api/v1/reports to a served app: its status, or None when the server is down."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/reports", data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return None  # the server is down: the officer's phone keeps it and retries
 
 
 @pytest.fixture(scope="session")

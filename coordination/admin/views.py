@@ -7,6 +7,7 @@ from ..areas.models import Commune
 from ..auth.access import admin_required
 from ..auth.accounts import all_users, issue_token, revoke_token, user_tokens
 from ..auth.models import ROLES, ApiToken, User
+from ..backup import last_backup
 from ..database import write_transaction
 from ..errors import InputError, message
 from ..events import EVENT_TYPES, Event, close_event
@@ -70,7 +71,7 @@ def index():
         "indicators": db.session.scalar(select(func.count()).select_from(Indicator)
                                         .where(Indicator.is_active)),
     }
-    return render_template("admin/index.html", counts=counts)
+    return render_template("admin/index.html", counts=counts, backup=last_backup())
 
 
 # --- events -------------------------------------------------------------------------

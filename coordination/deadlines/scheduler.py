@@ -97,9 +97,11 @@ def build(app: Flask, scheduler_class=BlockingScheduler) -> BaseScheduler:
     minutes = app.config["DEADLINE_RECONCILE_MINUTES"]
     scheduler.add_job(reconcile, "interval", minutes=minutes, args=(app, scheduler), id="reconcile")
     scheduler.add_job(email_job, "interval", minutes=1, args=(app,), id="email")
-    # Other features' periodic jobs (e.g. sms: send the SMS outbox), registered at app set-up.
-    for job_id, (func, minutes) in app.extensions.get("scheduler_jobs", {}).items():
-        scheduler.add_job(func, "interval", minutes=minutes, args=(app,), id=job_id)
+    # Other features' jobs, registered at app set-up: every N minutes (sms: send the SMS
+    # outbox), or the feature's own trigger options (backup: a daily cron at BACKUP_TIME).
+    for job_id, (func, when) in app.extensions.get("scheduler_jobs", {}).items():
+        options = {"trigger": "interval", "minutes": when} if isinstance(when, int) else when
+        scheduler.add_job(func, args=(app,), id=job_id, **options)
     # Catch-up runs in the scheduler's own executor as soon as it starts.
     scheduler.add_job(catch_up_job, "date", run_date=datetime.now(tz), args=(app,), id="catch-up")
     return scheduler
